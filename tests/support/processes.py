@@ -1,0 +1,90 @@
+"""Start ccsync subprocesses (emulators, servers) on loopback and wait for their health URL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+
+
+def free_port() -> int:
+    """A port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    """A running ccsync subprocess."""
+
+    popen: subprocess.Popen[str]
+    base_url: str
+    log_path: Path
+    args: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Terminate (then kill) the process."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(10)
+
+    def log(self) -> str:
+        """Everything the process printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_healthy(
+    url: str, popen: subprocess.Popen[str], log_path: Path, timeout: float = 30
+) -> None:
+    """Poll ``url`` until it answers 200, the process dies, or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    with httpx2.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if popen.poll() is not None:
+                raise RuntimeError(f"process exited early:\n{log_path.read_text()}")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx2.TransportError:
+                pass
+            time.sleep(0.05)  # polling interval of the health check, not a wait for a server
+    raise TimeoutError(f"{url} not healthy after {timeout}s:\n{log_path.read_text()}")
+
+
+def start_ccsync(
+    args: Sequence[str],
+    tmp_path: Path,
+    *,
+    health_path: str = "/_emulator/health",
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    name: str = "proc",
+) -> Proc:
+    """Run ``python -m ccsync <args> --port <free>`` and wait until it is healthy."""
+    port = port or free_port()
+    log_path = tmp_path / f"{name}-{port}.log"
+    full = [sys.executable, "-m", "ccsync", *args, "--host", "127.0.0.1", "--port", str(port)]
+    penv = {**os.environ, **(env or {})}
+    logf = log_path.open("w")
+    popen = subprocess.Popen(full, stdout=logf, stderr=subprocess.STDOUT, text=True, env=penv)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base_url + health_path, popen, log_path)
+    except Exception:
+        popen.kill()
+        popen.wait(10)
+        raise
+    return Proc(popen, base_url, log_path, list(full))
