@@ -126,6 +126,20 @@ class FaultMiddleware:
         await _answer(send, rule)
 
 
+async def respond(
+    rule: FaultRule, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Carry out a picked rule (for middlewares that find the operation elsewhere)."""
+    if rule.delay:
+        await asyncio.sleep(rule.delay)
+    if rule.kind == "slow":
+        await app(scope, receive, send)
+    elif rule.kind == "drop":
+        await _drop(send)
+    else:
+        await _answer(send, rule)
+
+
 def _operation_from_query(raw: bytes) -> str | None:
     for part in raw.decode("latin-1").split("&"):
         if part.lower().startswith("operation="):
