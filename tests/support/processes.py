@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx2
 
@@ -30,6 +31,7 @@ class Proc:
     base_url: str
     log_path: Path
     args: list[str] = field(default_factory=list)
+    log_file: IO[str] | None = None
 
     def stop(self) -> None:
         """Terminate (then kill) the process."""
@@ -40,6 +42,8 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(10)
+        if self.log_file is not None and not self.log_file.closed:
+            self.log_file.close()
 
     def log(self) -> str:
         """Everything the process printed so far."""
@@ -86,5 +90,6 @@ def start_ccsync(
     except Exception:
         popen.kill()
         popen.wait(10)
+        logf.close()
         raise
-    return Proc(popen, base_url, log_path, list(full))
+    return Proc(popen, base_url, log_path, list(full), logf)
