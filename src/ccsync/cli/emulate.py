@@ -1,18 +1,7 @@
-"""``ccsync emulate constant-contact|vtiger``: the bundled emulators."""
+"""``ccsync emulate``: the emulator commands live beside the emulators (no engine imports)."""
 
 from __future__ import annotations
 
-import typer
+from ccsync.emulators.cli import app
 
-app = typer.Typer(help="Run an emulator of a provider's API on loopback.", no_args_is_help=True)
-
-
-def _register() -> None:
-    from ccsync.emulators.constantcontact.cli import command as cc_command
-    from ccsync.emulators.vtiger.cli import command as vt_command
-
-    app.command("constant-contact")(cc_command)
-    app.command("vtiger")(vt_command)
-
-
-_register()
+__all__ = ["app"]
