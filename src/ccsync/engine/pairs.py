@@ -1,0 +1,224 @@
+"""Planning of linked pairs: echo suppression, merge, consent, deletion and tombstones.
+
+Rules of PRODUCT 3.3 handled here: consent 1–4 (every direction), 8 (an email change is a field
+change of the pair), 9 (delete policies and tombstones), 10–12 (revive, CC revival of a
+tombstoned pair, Recycle-Bin restore, change wins over delete unless "delete wins").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ccsync.connectors.base import Side
+from ccsync.domain.contact import EMAILOPTOUT, UNSUBSCRIBED, Canonical
+from ccsync.engine import reasons
+from ccsync.engine.context import EPOCH, Context, Target, optout_of
+from ccsync.engine.creates import create_crm_from_cc, revive
+from ccsync.engine.merge import (
+    NO_STEP,
+    ConsentStep,
+    Merge,
+    consent_step,
+    first_pairing,
+    three_way,
+    winner,
+)
+from ccsync.engine.plan_types import Action, ActionKind, LinkState, SideRecord
+
+_EMPTY: Canonical = {}
+
+
+def _cc_changed(link: LinkState, cc: SideRecord | None) -> bool:
+    if cc is None:
+        return False
+    permission = cc.consent.permission if cc.consent else link.cc_permission
+    return cc.canonical != link.cc_snapshot or permission != link.cc_permission
+
+
+def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
+    """Plan one live link whose records changed, were deleted or left the scope."""
+    if link.crm_id in ctx.crm_out or link.cc_id in ctx.cc_out:
+        side: Side = "crm" if link.crm_id in ctx.crm_out else "cc"
+        who = Target(link.crm_id, link.cc_id, reason=reasons.OUT_OF_SCOPE, source=side)
+        ctx.bookkeep("unlink", side, who)
+        return
+    crm_gone = link.crm_id in ctx.crm_deleted or (crm is not None and crm.deleted)
+    cc_gone = link.cc_id in ctx.cc_deleted or (cc is not None and cc.deleted)
+    if crm_gone or cc_gone:
+        _plan_deleted(ctx, link, crm, cc, crm_gone, cc_gone)
+    else:
+        plan_pair(ctx, link, crm, cc)
+
+
+def plan_pair(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
+    """Merge one live pair (echo → nothing; first pairing when a snapshot is missing)."""
+    crm_moved = crm is not None and crm.canonical != link.crm_snapshot
+    if not crm_moved and not _cc_changed(link, cc):
+        return  # an echo of our own write, or a change in unmapped fields
+    crm_now = crm.canonical if crm else (link.crm_snapshot or _EMPTY)
+    cc_now = cc.canonical if cc else (link.cc_snapshot or _EMPTY)
+    first = link.crm_snapshot is None or link.cc_snapshot is None
+    merge = _merge(ctx, link, crm, cc, crm_now, cc_now, first)
+    permission = cc.consent.permission if cc and cc.consent else link.cc_permission
+    step = NO_STEP
+    if ctx.mapping.has_consent:
+        crm_old = None if first else (link.crm_snapshot or _EMPTY).get(EMAILOPTOUT, "0")
+        perm_old = None if first else link.cc_permission
+        step = consent_step(crm_old, optout_of(crm_now), perm_old, permission)
+    name = crm.name if crm else (cc.name if cc else "")
+    source: Side = "crm" if crm_moved else "cc"
+    who = Target(link.crm_id, link.cc_id, name, source, merge.conflicts, (crm_now, cc_now))
+    wrote = _apply(ctx, merge, step, who, crm_now, cc_now, permission == UNSUBSCRIBED)
+    if not wrote and not first:
+        ctx.bookkeep("resnapshot", source, who)
+
+
+def _merge(
+    ctx: Context,
+    link: LinkState,
+    crm: SideRecord | None,
+    cc: SideRecord | None,
+    crm_now: Canonical,
+    cc_now: Canonical,
+    first: bool,
+) -> Merge:
+    crm_at = crm.updated_at if crm else EPOCH
+    side = winner(ctx.s.conflict_policy, crm_at, cc.updated_at if cc else EPOCH)
+    if first:
+        may_crm, may_cc = ctx.may_push(crm), ctx.may_push(cc)
+        return first_pairing(
+            ctx.mapping, crm_now, cc_now, side, crm_may_push=may_crm, cc_may_push=may_cc
+        )
+    crm_base, cc_base = link.crm_snapshot or _EMPTY, link.cc_snapshot or _EMPTY
+    return three_way(ctx.mapping, crm_now, cc_now, crm_base, cc_base, side)
+
+
+def _apply(
+    ctx: Context,
+    merge: Merge,
+    step: ConsentStep,
+    who: Target,
+    crm_now: Canonical,
+    cc_now: Canonical,
+    cc_unsub: bool,
+) -> bool:
+    """Add the writes of one merged pair; False when the pair had nothing to write."""
+    to_crm, to_cc = merge.to_crm, merge.to_cc
+    if to_crm and not ctx.s.to_crm:
+        ctx.skip("crm", reasons.DIRECTION_FILTERED, who, to_crm)
+        to_crm = {}
+    if to_cc and not ctx.s.to_cc:
+        ctx.skip("cc", reasons.DIRECTION_FILTERED, who, to_cc)
+        to_cc = {}
+    if step.crm_flag is not None:
+        to_crm = {**to_crm, EMAILOPTOUT: step.crm_flag}
+    if to_crm:
+        crm_who = replace(who, reason=step.reason) if step.crm_flag is not None else who
+        ctx.write_crm(dict(to_crm), crm_now, crm_who)
+    if to_cc or step.cc_permission:
+        full = {**cc_now, **to_cc}
+        ctx.write_cc(
+            "update",
+            full,
+            cc_now,
+            who,
+            consent=step.cc_permission,
+            crm_optout=optout_of(crm_now),
+            cc_unsubscribed=cc_unsub,
+            changes=to_cc,
+        )
+    return bool(merge.to_crm or merge.to_cc or step.crm_flag is not None or step.cc_permission)
+
+
+def _tombstone(ctx: Context, link: LinkState, *, cc_deleted: bool, source: Side) -> None:
+    # The note tells the runner to store LinkState.cc_deleted, which rule 11 needs later.
+    who = Target(link.crm_id, link.cc_id, note="cc deleted" if cc_deleted else "", source=source)
+    ctx.bookkeep("tombstone", source, who)
+
+
+def _plan_deleted(
+    ctx: Context,
+    link: LinkState,
+    crm: SideRecord | None,
+    cc: SideRecord | None,
+    crm_gone: bool,
+    cc_gone: bool,
+) -> None:
+    if crm_gone and cc_gone:
+        _tombstone(ctx, link, cc_deleted=True, source="crm")
+    elif crm_gone:
+        _crm_deleted(ctx, link, cc)
+    else:
+        _cc_deleted(ctx, link, crm)
+
+
+def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
+    s = ctx.s
+    name = cc.name if cc else ""
+    if cc is not None and _cc_changed(link, cc) and not s.delete_wins and s.to_crm:
+        _tombstone(ctx, link, cc_deleted=False, source="crm")
+        create_crm_from_cc(ctx, cc, note="revived")  # rule 12 → 11: the change wins
+        return
+    cc_deleted = s.crm_delete_policy == "mirror" and s.to_cc
+    _tombstone(ctx, link, cc_deleted=cc_deleted, source="crm")
+    who = Target(link.crm_id, link.cc_id, name, "crm", snapshots=(link.crm_snapshot, None))
+    if not s.to_cc:
+        ctx.skip("cc", reasons.DIRECTION_FILTERED, who, link.crm_snapshot or _EMPTY)
+    elif s.crm_delete_policy == "ignore":
+        ctx.skip("cc", reasons.DELETE_IGNORED, who, link.crm_snapshot or _EMPTY)
+    else:
+        kind: ActionKind = "delete" if s.crm_delete_policy == "mirror" else "unlist"
+        ctx.plan.add(Action(kind, "cc", link.crm_id, link.cc_id, source="crm", name=name))
+
+
+def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
+    s = ctx.s
+    if crm is not None and crm.canonical != link.crm_snapshot and not s.delete_wins and s.to_cc:
+        revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
+        return
+    _tombstone(ctx, link, cc_deleted=True, source="cc")
+    who = Target(link.crm_id, link.cc_id, crm.name if crm else "", "cc")
+    if not s.to_crm:
+        ctx.skip("crm", reasons.DIRECTION_FILTERED, who, link.cc_snapshot or _EMPTY)
+    elif s.cc_delete_policy == "ignore":
+        ctx.skip("crm", reasons.DELETE_IGNORED, who, link.cc_snapshot or _EMPTY)
+    else:
+        ctx.plan.add(Action("delete", "crm", link.crm_id, link.cc_id, source="cc", name=who.name))
+
+
+def plan_tombstoned(
+    ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None
+) -> SideRecord | None:
+    """Plan a tombstoned pair whose records came back; returns a CRM record left unpaired.
+
+    A Vtiger record restored from the Recycle Bin (same id, newer change) is re-linked when its
+    CC contact is alive, else that contact is revived (rule 10); a CC contact revived after a
+    mirrored delete gets a new Vtiger record (rule 11). Other changes on a tombstoned pair do
+    not bring it back (``tombstoned``).
+    """
+    if crm is not None and not crm.deleted:
+        twin = cc or ctx.cc_record(link.cc_id)
+        if twin is not None and not twin.deleted:
+            who = Target(
+                link.crm_id,
+                link.cc_id,
+                crm.name,
+                "crm",
+                note="restored",
+                snapshots=(crm.canonical, twin.canonical),
+            )
+            ctx.bookkeep("link", "crm", who)
+            plan_pair(ctx, replace(link, crm_snapshot=None, cc_snapshot=None), crm, twin)
+        elif twin is not None or link.cc_deleted:
+            revive(ctx, crm, link.cc_id, link.cc_permission, note="restored")
+        else:
+            return crm  # nothing known of the CC side: match it like a new contact
+        return None
+    if cc is not None and not cc.deleted:
+        if link.cc_deleted and ctx.s.to_crm:
+            create_crm_from_cc(ctx, cc, note="revived")
+        else:
+            code = reasons.DIRECTION_FILTERED if link.cc_deleted else reasons.TOMBSTONED
+            who = Target(link.crm_id, link.cc_id, cc.name, "cc")
+            ctx.skip("crm", code, who, cc.canonical)
+    return None
