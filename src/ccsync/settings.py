@@ -1,0 +1,147 @@
+"""Application settings: data directory, database URL, encryption and session keys.
+
+Settings come from ``CCSYNC_*`` environment variables (or keyword overrides) and are built by
+``get_settings()`` — never at import time, so tests and subprocesses each see their own
+environment. For the embedded default (SQLite in the data directory) missing keys are generated
+once into owner-only files in the data directory and reused afterwards::
+
+    settings = get_settings(data_dir=tmp_path)
+    settings.database_url          # 'sqlite:///<tmp_path>/ccsync.db'
+    settings.fernet_keys           # ['<generated key>'] (also in <tmp_path>/secret.key, 0600)
+
+An external database (PostgreSQL) is shared by several machines, so a per-machine key file would
+make secrets unreadable elsewhere: there ``CCSYNC_SECRET_KEYS`` must be set explicitly (unless a
+key file already exists in the data directory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ccsync.errors import ConfigError
+
+SECRET_KEY_FILE = "secret.key"
+SESSION_KEY_FILE = "session.key"
+DATABASE_FILE = "ccsync.db"
+
+
+class AppSettings(BaseSettings):
+    """Settings of one ccsync installation (env prefix ``CCSYNC_``).
+
+    Attributes:
+        data_dir: where the SQLite database, key files and lock files live (created on demand).
+        database_url: SQLAlchemy URL; default ``sqlite:///<data_dir>/ccsync.db``.
+        secret_keys: comma-separated Fernet keys, the first encrypts, all decrypt (rotation).
+        session_secret: key that signs web sessions.
+        base_url: the externally visible URL of the web app.
+        debug_retention_days: how long debug-log entries are kept.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="CCSYNC_", extra="ignore", hide_input_in_errors=True, validate_default=True
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    secret_keys: SecretStr = SecretStr("")
+    session_secret: SecretStr = SecretStr("")
+    base_url: str = "http://127.0.0.1:8765"
+    debug_retention_days: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _resolve(self) -> AppSettings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
+        if not self.secret_keys.get_secret_value().strip():
+            self.secret_keys = SecretStr(self._key_from_file())
+        _check_fernet_keys(split_keys(self.secret_keys.get_secret_value()))
+        if not self.session_secret.get_secret_value():
+            path = self.data_dir / SESSION_KEY_FILE
+            self.session_secret = SecretStr(read_or_create_key(path, secrets.token_urlsafe(48)))
+        return self
+
+    def _key_from_file(self) -> str:
+        path = self.data_dir / SECRET_KEY_FILE
+        if not self.is_embedded and not path.exists():
+            raise ConfigError(
+                "CCSYNC_SECRET_KEYS must be set when the database is not the embedded SQLite "
+                "(every machine sharing the database needs the same key)"
+            )
+        return read_or_create_key(path, Fernet.generate_key().decode("ascii"))
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the database is SQLite (the single-process embedded default)."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def fernet_keys(self) -> list[str]:
+        """The Fernet keys, current first."""
+        return split_keys(self.secret_keys.get_secret_value())
+
+
+def split_keys(raw: str) -> list[str]:
+    """Split a comma-separated key list, dropping blanks."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    for index, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            # The key itself must never reach a message or a log.
+            raise ConfigError(f"secret key #{index} is not a valid Fernet key") from None
+
+
+def read_or_create_key(path: Path, new_value: str) -> str:
+    """Return the key stored in ``path``, creating it (mode 0600) with ``new_value`` if absent.
+
+    Creation is atomic: the key is written to a private temporary file which is then hard-linked
+    into place, so two processes starting together agree on one key and nobody reads a
+    half-written file.
+
+    Args:
+        path: the key file.
+        new_value: the key to store when the file does not exist yet.
+
+    Returns:
+        The key in the file (stripped).
+    """
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(new_value + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def get_settings(**overrides: Any) -> AppSettings:
+    """Build the settings from the environment, with keyword ``overrides`` taking precedence.
+
+    Args:
+        **overrides: field values (``data_dir=...``, ``database_url=...``) that win over
+            ``CCSYNC_*`` environment variables.
+
+    Returns:
+        Fully resolved settings (data directory created, keys present).
+
+    Raises:
+        ConfigError: a key is invalid, or an external database has no ``CCSYNC_SECRET_KEYS``.
+    """
+    return AppSettings(**overrides)
