@@ -1,0 +1,135 @@
+"""``ccsync serve``, ``ccsync worker``, ``ccsync user add`` and ``ccsync demo``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from ccsync.cli.common import console, fail, load_settings, store
+from ccsync.emulators.serve import bind
+from ccsync.store.repos.rows import AlreadyExists
+from ccsync.store.repos.users import create_user
+
+PASSWORD_ENV = "CCSYNC_USER_PASSWORD"
+
+user_app = typer.Typer(help="Local accounts of the web app.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8765, help="Port to listen on."),
+    background: bool = typer.Option(
+        True, help="Run background syncs in this process too (off when `ccsync worker` runs)."
+    ),
+) -> None:
+    """Run the web app (and, by default, the background scheduler)."""
+    from ccsync.web.app import create_app
+    from ccsync.web.auth import ensure_first_admin
+
+    settings = load_settings()
+    app = create_app(settings, background=background)
+    first = ensure_first_admin(app.state.ctx.sessions)
+    if first is not None:
+        console.print(
+            f"First start: created the admin [bold]{first[0]}[/bold] with the password "
+            f"[bold]{first[1]}[/bold] (shown once; you must change it at the first sign-in).",
+            highlight=False,
+        )
+    run_app(app, host, port, f"ccsync listening on http://{host}:{{port}}")
+
+
+def run_app(app: object, host: str, port: int, announce: str) -> None:
+    """Serve an ASGI ``app`` on a bound socket; print ``announce`` (with ``{port}``) when ready."""
+    sock = bind(host, port)
+    console.print(announce.format(port=sock.getsockname()[1]), highlight=False)
+    # Browsers keep connections open; a bounded graceful shutdown lets Ctrl-C/SIGTERM finish.
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def worker() -> None:
+    """Run only the background scheduler (no web app), until interrupted."""
+    from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
+    from ccsync.store.crypto import configure_encryption
+    from ccsync.store.db import init_db, session_factory
+
+    settings = load_settings()
+    configure_encryption(settings.fernet_keys)
+    sessions = session_factory(init_db(settings.database_url))
+    backend = LocalBackend(
+        settings,
+        schedules=lambda: load_schedules(sessions),
+        housekeeping=lambda: purge_debug_log(sessions, settings.debug_retention_days),
+    )
+    backend.start()
+    console.print(f"ccsync worker: {len(backend.scheduled_ids())} background job(s) scheduled")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        backend.shutdown(wait=True)
+
+
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        return password_file.read_text(encoding="utf-8").strip()
+    from_env = os.environ.get(PASSWORD_ENV, "")
+    if from_env:
+        return from_env
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="Login name."),
+    admin: bool = typer.Option(False, "--admin/--user", help="Role of the account."),
+    password_file: Path | None = typer.Option(
+        None, help=f"Read the password from this file (else ${PASSWORD_ENV}, else a prompt)."
+    ),
+    time_zone: str = typer.Option("UTC", help="IANA time zone the UI shows times in."),
+) -> None:
+    """Create a local account (the password is never taken from the command line)."""
+    password = _read_password(password_file)
+    if len(password) < 10:
+        raise fail("the password needs at least 10 characters")
+    with store() as sessions:
+        try:
+            with sessions.begin() as session:
+                create_user(
+                    session, name, password, role="admin" if admin else "user", time_zone=time_zone
+                )
+        except (AlreadyExists, ValueError) as exc:
+            raise fail(str(exc)) from None
+    console.print(f"Created {'admin' if admin else 'user'} {name!r}.", highlight=False)
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Interface of the web app."),
+    port: int = typer.Option(8765, help="Port of the web app."),
+    data_dir: Path | None = typer.Option(None, help="Keep the demo's data here (default: temp)."),
+    contacts: int = typer.Option(200, help="Seeded contacts on each side."),
+) -> None:
+    """Run the offline demo: both emulators, the web app, a demo admin and a connector."""
+    from ccsync.demo import run_demo
+
+    run_demo(host=host, port=port, data_dir=data_dir, contacts=contacts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the ``ccsync`` app."""
+    app.command("serve")(serve)
+    app.command("worker")(worker)
+    app.command("demo")(demo)
+    app.add_typer(user_app, name="user")

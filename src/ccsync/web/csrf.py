@@ -1,0 +1,103 @@
+"""CSRF protection for forms and API calls (double-submit cookie, starlette-csrf).
+
+starlette-csrf reads the submitted token only from the ``x-csrftoken`` header, which htmx sends
+through ``hx-headers``. Plain HTML forms post it as the hidden field ``csrftoken`` instead, so this
+subclass also looks in a url-encoded body. Reading the body in a middleware consumes
+the ASGI ``receive`` stream, so the bytes are replayed to the application afterwards.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope, Send
+from starlette_csrf.middleware import CSRFMiddleware
+
+FIELD_NAME = "csrftoken"
+MAX_FORM_BYTES = 1024 * 1024
+
+
+class FormCSRFMiddleware(CSRFMiddleware):
+    """``CSRFMiddleware`` that also accepts the token as the form field ``csrftoken``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.cookie_name not in Request(scope).cookies:
+            send = self._issue_token(scope, send)
+        if scope["method"] in self.safe_methods:
+            await super().__call__(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        scope.setdefault("state", {})["csrf_body"] = body
+        await super().__call__(scope, _replay(body), send)
+
+    def _issue_token(self, scope: Scope, send: Send) -> Send:
+        """Give a first visit its token now, so the very first page can render it.
+
+        The token is added to the request's cookies (templates read it there, and the base class
+        then sees a cookie and sets none) and sent back as ``Set-Cookie`` with the response.
+        """
+        token = self._generate_csrf_token()
+        scope["headers"] = [*scope["headers"], (b"cookie", f"{self.cookie_name}={token}".encode())]
+        cookie = SimpleCookie()
+        cookie[self.cookie_name] = token
+        cookie[self.cookie_name]["path"] = self.cookie_path
+        cookie[self.cookie_name]["samesite"] = self.cookie_samesite
+        if self.cookie_secure:
+            cookie[self.cookie_name]["secure"] = True
+        set_cookie = cookie.output(header="").strip()
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("set-cookie", set_cookie)
+            await send(message)
+
+        return wrapped
+
+    async def _get_submitted_csrf_token(self, request: Request) -> str | None:
+        header = request.headers.get(self.header_name)
+        if header:
+            return str(header)
+        body: bytes = request.scope.get("state", {}).get("csrf_body", b"")
+        return _token_from_body(request.headers.get("content-type", ""), body)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _token_from_body(content_type: str, body: bytes) -> str | None:
+    # Our forms are url-encoded; any other body (JSON, multipart) must send the header.
+    if len(body) > MAX_FORM_BYTES or not content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return None
+    values = parse_qs(body.decode("latin-1")).get(FIELD_NAME)
+    return values[0] if values else None

@@ -1,0 +1,157 @@
+"""The Sync Log's reads: runs in the viewer's zone, drill-downs, CSV, the Debug Log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ccsync.engine.config import ConnectorConfig
+from ccsync.store.repos.debuglog import iter_debug, list_debug
+from ccsync.store.repos.rows import ConnectorRow, DebugRow, RunRow
+from ccsync.store.repos.runs import get_run, iter_run_items, list_run_items, list_runs
+from ccsync.web.chart import Chart, build_chart
+from ccsync.web.views import ItemView, RunView, item_view, run_view
+
+if TYPE_CHECKING:
+    from ccsync.web.app import WebContext
+
+CSV_COLUMNS = (
+    "run_id",
+    "target",
+    "action",
+    "source_module",
+    "record_name",
+    "vtiger_id",
+    "constant_contact_id",
+    "vtiger_url",
+    "constant_contact_url",
+    "reason",
+    "message",
+    "field_changes",
+    "conflict",
+    "recorded_at",
+)
+ITEM_PAGE = 500
+CHART_RUNS = 20
+
+
+def runs_of(ctx: WebContext, connector_id: int, zone: str, limit: int = 50) -> list[RunView]:
+    """The connector's runs, newest first, with times in ``zone``."""
+    with ctx.sessions() as session:
+        return [run_view(r, zone) for r in list_runs(session, connector_id, limit=limit)]
+
+
+def run_of(ctx: WebContext, connector_id: int, run_id: int) -> RunRow | None:
+    """The run if it belongs to the connector."""
+    with ctx.sessions() as session:
+        run = get_run(session, run_id)
+    return run if run is not None and run.connector_id == connector_id else None
+
+
+def conflict_counts(ctx: WebContext, run_id: int) -> dict[str, int]:
+    """Conflict items per target side (shown beside the four counts when any)."""
+    with ctx.sessions() as session:
+        items = list_run_items(session, run_id, action="conflict", limit=10_000)
+    out = {"cc": 0, "crm": 0}
+    for item in items:
+        if item.side in out:
+            out[item.side] += 1
+    return out
+
+
+def chart_of(runs: list[RunView]) -> Chart:
+    """The chart of the latest runs, oldest first."""
+    recent = list(reversed(runs[:CHART_RUNS]))
+    return build_chart([(r.id, r.counts) for r in recent])
+
+
+def items_of(
+    ctx: WebContext, row: ConnectorRow, run_id: int, side: str, action: str
+) -> list[ItemView]:
+    """The records behind one count (first ``ITEM_PAGE``; the CSV has them all)."""
+    config = ConnectorConfig.from_dict(row.settings)
+    with ctx.sessions() as session:
+        items = list_run_items(session, run_id, side=side, action=action, limit=ITEM_PAGE)
+    return [item_view(i, config) for i in items]
+
+
+def csv_rows(
+    ctx: WebContext, row: ConnectorRow, run_id: int, side: str, action: str
+) -> Iterator[str]:
+    """ "Download As CSV": a header then one line per record (times ISO-8601 with offset)."""
+    config = ConnectorConfig.from_dict(row.settings)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield _drain(buffer)
+    with ctx.sessions() as session:
+        for item in iter_run_items(session, run_id, side=side, action=action):
+            v = item_view(item, config)
+            writer.writerow(_csv_line(run_id, v))
+            yield _drain(buffer)
+
+
+def _csv_line(run_id: int, v: ItemView) -> list[str]:
+    return [
+        str(run_id),
+        "Constant Contact" if v.side == "cc" else "Vtiger CRM",
+        v.action,
+        v.source_module,
+        _cell(v.record_name),
+        v.crm_id,
+        v.cc_id,
+        v.crm_url,
+        v.cc_url,
+        v.reason,
+        _cell(v.message),
+        json.dumps(v.diff, ensure_ascii=False) if v.diff else "",
+        json.dumps(v.conflict, ensure_ascii=False) if v.conflict else "",
+        v.at.isoformat(),
+    ]
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def debug_entries(
+    ctx: WebContext, connector_id: int, run_id: int | None, limit: int = 200
+) -> list[DebugRow]:
+    """Debug entries of ``run_id`` (default: of the latest runs that have any)."""
+    with ctx.sessions() as session:
+        if run_id is not None:
+            return list_debug(session, run_id, limit=limit)
+        out: list[DebugRow] = []
+        for run in list_runs(session, connector_id, limit=10):
+            out.extend(list_debug(session, run.id, limit=limit - len(out)))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def debug_text(ctx: WebContext, connector_id: int, run_id: int | None) -> Iterator[str]:
+    """The Debug Log download: every entry as readable text (already redacted and capped)."""
+    with ctx.sessions() as session:
+        runs = [run_id] if run_id is not None else [r.id for r in list_runs(session, connector_id)]
+        for rid in runs:
+            for e in iter_debug(session, rid):
+                yield _entry_text(e)
+
+
+def _entry_text(e: DebugRow) -> str:
+    when = e.at.isoformat()
+    head = f"=== run {e.run_id} · {when} · {e.method} {e.url} → {e.status} ({e.duration_ms} ms)\n"
+    req = "".join(f"{k}: {v}\n" for k, v in e.request_headers.items())
+    res = "".join(f"{k}: {v}\n" for k, v in e.response_headers.items())
+    return f"{head}--- request\n{req}\n{e.request_body}\n--- response\n{res}\n{e.response_body}\n\n"

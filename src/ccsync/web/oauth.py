@@ -1,0 +1,187 @@
+"""Sign In with Constant Contact (authorization code + ``state`` + PKCE) and Revoke Access.
+
+The protocol itself is authlib's, through ``ccsync.connectors.constantcontact``; this module
+keeps the per-browser values (``state``, PKCE verifier) in the signed session, stores the tokens
+in the connector's ``DbTokenStore`` and applies PRODUCT 3.1 when another CC account signs in:
+the old links are archived and both change-read states are cleared, so the next run is a first
+run (matching by email, Preview when it would write much).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ccsync.connectors.constantcontact.oauth import (
+    authorization_url,
+    exchange_code,
+    new_pkce_verifier,
+    revoke,
+)
+from ccsync.connectors.constantcontact.settings import CCSettings
+from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.factory import build_cc
+from ccsync.errors import SyncError
+from ccsync.store.repos.connectors import (
+    clear_state,
+    list_connectors,
+    set_connector_status,
+    update_connector,
+)
+from ccsync.store.repos.links import archive_links
+from ccsync.store.repos.rows import ConnectorRow
+from ccsync.store.tokens import DbTokenStore
+
+if TYPE_CHECKING:
+    from ccsync.settings import AppSettings
+    from ccsync.web.app import WebContext
+
+SESSION_KEY = "oauth"
+CALLBACK_PATH = "/oauth/callback"
+
+
+def redirect_uri(settings: AppSettings) -> str:
+    """The Redirect URI to register in the CC application (shown on the OAuth form)."""
+    return settings.base_url.rstrip("/") + CALLBACK_PATH
+
+
+def cc_settings(row: ConnectorRow, app_settings: AppSettings) -> CCSettings:
+    """The CC connector settings of ``row`` (with its decrypted client secret)."""
+    config = ConnectorConfig.from_dict(row.settings)
+    return CCSettings(
+        client_id=config.cc_client_id,
+        client_secret=row.client_secret or "",
+        redirect_uri=redirect_uri(app_settings),
+        auth_url=config.cc_auth_url,
+        token_url=config.cc_token_url,
+        revoke_url=config.cc_revoke_url or None,
+        api_base_url=config.cc_api_url.rstrip("/"),
+        scopes=config.cc_scopes,
+        pkce=config.pkce,
+        target_list=config.target_list,
+        scope=config.cc_scope,
+    )
+
+
+def token_store(ctx: WebContext, connector_id: int) -> DbTokenStore:
+    """The tokens of one connector."""
+    return DbTokenStore(ctx.sessions, connector_id, ctx.settings.data_dir)
+
+
+def begin(ctx: WebContext, row: ConnectorRow, session: dict[str, Any]) -> str:
+    """Remember a fresh ``state`` (and PKCE verifier) in ``session``; return the CC URL."""
+    settings = cc_settings(row, ctx.settings)
+    state = secrets.token_urlsafe(32)
+    verifier = new_pkce_verifier() if settings.uses_pkce else None
+    session[SESSION_KEY] = {"state": state, "verifier": verifier, "connector_id": row.id}
+    return authorization_url(settings, state, verifier)
+
+
+@dataclass(frozen=True, slots=True)
+class SignInOutcome:
+    """What the callback tells the user."""
+
+    ok: bool
+    message: str
+    connector_id: int | None = None
+
+
+def pending(session: dict[str, Any], state: str) -> dict[str, Any] | None:
+    """The sign-in this callback belongs to, if ``state`` matches (consumed either way)."""
+    saved = session.pop(SESSION_KEY, None)
+    if not isinstance(saved, dict) or not state:
+        return None
+    if not secrets.compare_digest(str(saved.get("state", "")), state):
+        return None
+    return saved
+
+
+def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) -> SignInOutcome:
+    """Trade ``code`` for tokens, identify the account and mark the connector connected."""
+    settings = cc_settings(row, ctx.settings)
+    tokens = token_store(ctx, row.id)
+    try:
+        exchange_code(settings, code, verifier, tokens)
+        account = _account_of(ctx, row)
+    except SyncError as exc:
+        return SignInOutcome(False, f"Constant Contact refused the sign-in: {exc}", row.id)
+    clash = _clashing_connector(ctx, row, account)
+    if clash is not None:
+        tokens.clear()
+        return SignInOutcome(
+            False,
+            f"This Constant Contact account is already connected to {clash!r} with an "
+            "overlapping scope. Sign in with another account.",
+            row.id,
+        )
+    switched = _record_account(ctx, row, account)
+    text = "Constant Contact is connected."
+    if switched:
+        text += (
+            " A different Constant Contact account than before signed in: the old pairs were "
+            "archived and the next run is a first run (check its Preview)."
+        )
+    return SignInOutcome(True, text, row.id)
+
+
+def _account_of(ctx: WebContext, row: ConnectorRow) -> str:
+    # The runner's factory: the identity call counts against the shared limiter and budget.
+    connector = build_cc(ctx.settings, ctx.sessions, row)
+    try:
+        return connector.account_identity()
+    finally:
+        connector.close()
+
+
+def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str | None:
+    """Another connector on the same CC account whose scope overlaps (3.1), by name."""
+    mine = ConnectorConfig.from_dict(row.settings)
+    with ctx.sessions() as session:
+        others = [c for c in list_connectors(session) if c.id != row.id]
+    for other in others:
+        if other.cc_account_id != account or other.status not in ("connected", "paused", "quota"):
+            continue
+        theirs = ConnectorConfig.from_dict(other.settings)
+        lists_apart = mine.cc_scope == theirs.cc_scope == "lists"
+        if not (lists_apart and mine.target_list != theirs.target_list):
+            return other.name
+    return None
+
+
+def _record_account(ctx: WebContext, row: ConnectorRow, account: str) -> bool:
+    """Store the account; archive links and restart as a first run when it changed."""
+    switched = bool(row.cc_account_id) and row.cc_account_id != account
+    with ctx.sessions.begin() as session:
+        if switched:
+            archive_links(session, row.id)
+            clear_state(session, row.id)
+            update_connector(session, row.id, first_run_cutoff=None)
+        update_connector(session, row.id, cc_account_id=account)
+        set_connector_status(session, row.id, "connected")
+    return switched
+
+
+def revoke_access(ctx: WebContext, row: ConnectorRow) -> str:
+    """Revoke at CC (best effort), forget the tokens, stop syncing; the sentence to show."""
+    settings = cc_settings(row, ctx.settings)
+    tokens = token_store(ctx, row.id)
+    had_tokens = tokens.load() is not None
+    try:
+        accepted = revoke(settings, tokens)
+    except SyncError:
+        accepted = False
+    with ctx.sessions.begin() as session:
+        set_connector_status(session, row.id, "needs_sign_in", "Access revoked.")
+    if not had_tokens:
+        return "Access revoked: there were no tokens to revoke; syncing is stopped."
+    if accepted:
+        return (
+            "Access revoked: Constant Contact accepted the revocation and the tokens are deleted."
+        )
+    where = "no Revoke URL is set" if settings.revoke_endpoint() is None else "the request failed"
+    return (
+        f"The tokens are deleted here, but Constant Contact could not be asked to revoke them "
+        f"({where}). To remove ccsync's access, open your Constant Contact account → "
+        "My Settings → Integrations / Connected apps, and remove the application."
+    )

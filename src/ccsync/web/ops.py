@@ -1,0 +1,202 @@
+"""Preview (B1) and the "needs attention" lists: held actions, dead letters, duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ccsync.engine.factory import build_cc
+from ccsync.engine.result import RunResult
+from ccsync.errors import SyncError
+from ccsync.store.repos.held import list_attention, list_held, resolve_attention
+from ccsync.store.repos.links import upsert_links
+from ccsync.store.repos.retry import list_retries, retry_now
+from ccsync.store.repos.rows import ConnectorRow, LinkWrite
+from ccsync.store.repos.runs import list_run_items, list_runs
+from ccsync.web.templating import local_time
+from ccsync.web.views import SIDE_TITLES, normal_counts
+
+if TYPE_CHECKING:
+    from ccsync.web.app import WebContext
+
+PREVIEW_ROWS = 200
+
+
+@dataclass(slots=True)
+class PreviewView:
+    """What the Preview page shows."""
+
+    status: str
+    summary: dict[str, dict[str, int]]
+    matching: dict[str, int]
+    items: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+    error: str = ""
+    needs_confirm: bool = False
+
+
+def preview_of(result: RunResult) -> PreviewView:
+    """The Preview page of a dry run's result."""
+    actions = [a for a in result.preview if isinstance(a, dict)]
+    items = [_preview_row(a) for a in actions[:PREVIEW_ROWS]]
+    return PreviewView(
+        status=result.status,
+        summary=normal_counts(result.counts),
+        matching=matching_report(result, actions),
+        items=items,
+        truncated=len(actions) > PREVIEW_ROWS,
+        error=result.error or "",
+    )
+
+
+def matching_report(result: RunResult, actions: list[dict[str, Any]]) -> dict[str, int]:
+    """The first-sync matching report: the runner's counts when it gives them, plus the
+    planned skips per reason (no email, no last name, ambiguous duplicates…)."""
+    report: dict[str, int] = {}
+    given = getattr(result, "matching", None)
+    if isinstance(given, dict):
+        report.update({k: len(v) if isinstance(v, list) else int(v) for k, v in given.items()})
+    for a in actions:
+        if a.get("action") == "skip" and a.get("reason"):
+            key = f"skipped: {a['reason']}"
+            report[key] = report.get(key, 0) + 1
+    return report
+
+
+def _preview_row(a: dict[str, Any]) -> dict[str, Any]:
+    side = str(a.get("side") or "")
+    diff = a.get("diff") or {}
+    changes = (
+        ", ".join(f"{k}: {_pair(v)}" for k, v in diff.items()) if isinstance(diff, dict) else ""
+    )
+    return {
+        "side_title": SIDE_TITLES.get(side, side),
+        "action": str(a.get("action") or ""),
+        "name": str(a.get("name") or a.get("crm_id") or a.get("cc_id") or ""),
+        "reason": str(a.get("reason") or ""),
+        "diff": changes,
+    }
+
+
+def _pair(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return f"{value[0] or '∅'} → {value[1] or '∅'}"
+    return str(value)
+
+
+def run_preview(ctx: WebContext, connector_id: int) -> PreviewView:
+    """Compute a Preview now (reads both sides, writes nothing)."""
+    try:
+        result = ctx.backend.preview(connector_id)
+    except SyncError as exc:
+        return PreviewView("failed", normal_counts({}), {}, error=str(exc))
+    view = preview_of(result)
+    view.needs_confirm = first_run_waiting(ctx, connector_id)
+    return view
+
+
+def first_run_waiting(ctx: WebContext, connector_id: int) -> bool:
+    """Whether the latest run stopped at its Preview and waits for Confirm."""
+    with ctx.sessions() as session:
+        latest = next(iter(list_runs(session, connector_id, limit=1)), None)
+    return latest is not None and (latest.status == "preview" or latest.preview_required)
+
+
+def attention_lists(ctx: WebContext, connector_id: int, zone: str) -> dict[str, Any]:
+    """Held actions, dead letters, ambiguous duplicates and recent conflicts."""
+    with ctx.sessions() as session:
+        held = list_held(session, connector_id)
+        dead = list_retries(session, connector_id, dead=True)
+        attention = list_attention(session, connector_id)
+        runs = list_runs(session, connector_id, limit=5)
+        conflicts = [
+            i for r in runs for i in list_run_items(session, r.id, action="conflict", limit=50)
+        ]
+    return {
+        "held": [
+            {
+                **_plain(h),
+                "side_title": SIDE_TITLES.get(h.side, h.side),
+                "held_at": local_time(h.held_at, zone),
+            }
+            for h in held
+        ],
+        "dead": [
+            {**_plain(d), "source_title": SIDE_TITLES.get(d.source_side, d.source_side)}
+            for d in dead
+        ],
+        "attention": [
+            {"id": a.id, "email": a.email, "candidates": _candidates(a.candidates)}
+            for a in attention
+        ],
+        "conflicts": conflicts,
+    }
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in row.__slots__}
+
+
+def _candidates(raw: list[Any]) -> list[dict[str, str]]:
+    out = []
+    for c in raw:
+        if isinstance(c, dict):
+            out.append(
+                {
+                    "crm_id": str(c.get("crm_id") or c.get("id") or ""),
+                    "name": str(c.get("name") or ""),
+                }
+            )
+        else:
+            out.append({"crm_id": str(c), "name": ""})
+    return [c for c in out if c["crm_id"]]
+
+
+def retry_dead(ctx: WebContext, connector_id: int, entry_id: int) -> bool:
+    """ "Retry now": the dead letter is due again with fresh attempts (next run picks it up)."""
+    with ctx.sessions.begin() as session:
+        return retry_now(session, connector_id, [entry_id]) > 0
+
+
+def resolve_held(ctx: WebContext, connector_id: int, *, confirm: bool) -> str:
+    """Confirm or Discard the held actions; the sentence to show."""
+    try:
+        result = ctx.backend.resolve_held(connector_id, confirm=confirm)
+    except SyncError as exc:
+        return f"Could not resolve the held actions: {exc}"
+    if result.status == "busy":
+        return "A run is going; try again when it ends."
+    if not confirm:
+        return 'Held actions discarded: the pairs stay and the log says "delete ignored".'
+    done = sum(result.counts[s]["deleted"] + result.counts[s]["created"] for s in result.counts)
+    return f"Held actions confirmed: {done} applied after a fresh check ({result.status})."
+
+
+def link_this_one(ctx: WebContext, row: ConnectorRow, attention_id: int, crm_id: str) -> str:
+    """ "Link this one": pair the chosen CRM duplicate with the CC contact of that email.
+
+    The pair has no snapshot yet, so the next run treats it as a first pairing (fields merged
+    by the first-pairing rules, the email never rewritten).
+    """
+    with ctx.sessions() as session:
+        item = next((a for a in list_attention(session, row.id) if a.id == attention_id), None)
+    if item is None:
+        raise LookupError("no such item")
+    if crm_id not in {c["crm_id"] for c in _candidates(item.candidates)}:
+        return "That record is not one of the candidates."
+    cc_id = _cc_id_of(ctx, row, item.email)
+    if cc_id is None:
+        return f"No Constant Contact contact has the email {item.email}; nothing was linked."
+    with ctx.sessions.begin() as session:
+        upsert_links(session, row.id, [LinkWrite(crm_id=crm_id, cc_id=cc_id)])
+        resolve_attention(session, attention_id)
+    return f"Linked {crm_id} with the Constant Contact contact of {item.email}."
+
+
+def _cc_id_of(ctx: WebContext, row: ConnectorRow, email: str) -> str | None:
+    connector = build_cc(ctx.settings, ctx.sessions, row)
+    try:
+        found = connector.find_by_email(email)
+    finally:
+        connector.close()
+    return found[0].id if len(found) == 1 else None

@@ -1,0 +1,140 @@
+"""OAuth Settings (S2), Sign In and its callback (S3), Revoke Access (S9)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ccsync.store.repos.connectors import get_connector
+from ccsync.web import oauth
+from ccsync.web.deps import AdminConnectorDep, ConnectorDep, CurrentUser, get_ctx, load_connector
+from ccsync.web.forms import oauth_form, save_oauth
+from ccsync.web.schemas import OAuthSettingsIn
+from ccsync.web.templating import flash, render
+from ccsync.web.views import is_configured
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/connectors/{connector_id}/oauth", response_class=HTMLResponse)
+def oauth_page(request: Request, row: AdminConnectorDep) -> Response:
+    """The OAuth Settings form (admins)."""
+    form = oauth_form(get_ctx(request), row)
+    return render(
+        request, "oauth_settings.html", c=row, form=form, redirect_uri=form.redirect_uri, errors=[]
+    )
+
+
+@router.post("/connectors/{connector_id}/oauth", response_class=HTMLResponse)
+def oauth_save(
+    request: Request,
+    row: AdminConnectorDep,
+    client_id: Annotated[str, Form(max_length=255)] = "",
+    client_secret: Annotated[str, Form(max_length=1000)] = "",
+    auth_url: Annotated[str, Form(max_length=2000)] = "",
+    token_url: Annotated[str, Form(max_length=2000)] = "",
+    revoke_url: Annotated[str, Form(max_length=2000)] = "",
+    api_base_url: Annotated[str, Form(max_length=2000)] = "",
+    scopes: Annotated[str, Form(max_length=500)] = "",
+    pkce: Annotated[str, Form(max_length=8)] = "auto",
+) -> Response:
+    """Save S2; success goes back to the Sync window with a notification."""
+    ctx = get_ctx(request)
+    data = OAuthSettingsIn.model_construct(
+        client_id=client_id,
+        client_secret=client_secret,
+        auth_url=auth_url,
+        token_url=token_url,
+        revoke_url=revoke_url,
+        api_base_url=api_base_url,
+        scopes=scopes,
+        pkce=_pkce(pkce),
+    )
+    errors, warning = save_oauth(ctx, row, data)
+    if errors:
+        form = oauth_form(ctx, row).model_copy(update=data.model_dump(exclude={"client_secret"}))
+        return render(
+            request,
+            "oauth_settings.html",
+            status_code=400,
+            c=row,
+            form=form,
+            redirect_uri=form.redirect_uri,
+            errors=errors,
+        )
+    flash(request, "OAuth settings saved. Click Sign In to authorize Constant Contact.")
+    if warning:
+        flash(request, warning, "warning")
+    return RedirectResponse("/", status_code=303)
+
+
+def _pkce(value: str) -> Literal["auto", "on", "off"]:
+    if value == "on":
+        return "on"
+    return "off" if value == "off" else "auto"
+
+
+@router.get("/connectors/{connector_id}/signin")
+def sign_in(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
+    """Sign In: off to Constant Contact's login and consent pages (or the settings first)."""
+    if not is_configured(row):
+        if user.is_admin:
+            flash(request, "Enter the OAuth settings of your Constant Contact application first.")
+            return RedirectResponse(f"/connectors/{row.id}/oauth", status_code=303)
+        flash(request, "An admin must enter the OAuth settings before you can sign in.", "error")
+        return RedirectResponse("/", status_code=303)
+    url = oauth.begin(get_ctx(request), row, request.session)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(oauth.CALLBACK_PATH)
+def callback(
+    request: Request,
+    user: CurrentUser,
+    state: str = "",
+    code: str = "",
+    error: str = "",
+    error_description: str = "",
+) -> Response:
+    """Where Constant Contact sends the browser back after Allow Access or Deny."""
+    saved = oauth.pending(request.session, state)
+    if saved is None:
+        flash(
+            request,
+            "Sign-in failed: the answer did not match a sign-in started here "
+            "(state mismatch or expired). Click Sign In again.",
+            "error",
+        )
+        return RedirectResponse("/", status_code=303)
+    row = load_connector(request, int(saved["connector_id"]), user)
+    if error or not code:
+        why = error_description or error or "no authorization code came back"
+        reason = "you denied access" if error == "access_denied" else why
+        flash(request, f"Constant Contact was not connected: {reason}.", "error")
+        return RedirectResponse("/", status_code=303)
+    ctx = get_ctx(request)
+    outcome = oauth.finish(ctx, row, code, saved.get("verifier"))
+    flash(request, outcome.message, "success" if outcome.ok else "error")
+    ctx.backend.reload()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/connectors/{connector_id}/revoke", response_class=HTMLResponse)
+def revoke_page(request: Request, row: ConnectorDep) -> Response:
+    """Revoke Access: the confirmation."""
+    return render(request, "revoke.html", c=row)
+
+
+@router.post("/connectors/{connector_id}/revoke")
+def revoke(request: Request, row: ConnectorDep) -> Response:
+    """Revoke at the provider (best effort), delete the tokens, stop syncing."""
+    ctx = get_ctx(request)
+    message = oauth.revoke_access(ctx, row)
+    ctx.backend.reload()
+    with ctx.sessions() as session:
+        fresh = get_connector(session, row.id)
+    ok = message.startswith("Access revoked")
+    flash(request, message, "success" if ok else "warning")
+    return RedirectResponse(f"/connectors/{fresh.id if fresh else row.id}/log", status_code=303)

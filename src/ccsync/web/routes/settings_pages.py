@@ -1,0 +1,95 @@
+"""Sync Settings (S4, admins only) with the field mapping and the API budget (B6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from ccsync.web.budget import FREQUENCY_LABELS, FREQUENCY_ORDER
+from ccsync.web.deps import AdminConnectorDep, get_ctx
+from ccsync.web.forms import budget_for, direction_label, save_sync, sync_form
+from ccsync.web.schemas import SyncSettingsIn, SyncSettingsOut
+from ccsync.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+CHECKBOXES = ("debug_mode", "enabled", "delete_wins", "extended", "office_phone_as_work")
+MAX_CUSTOM_ROWS = 100
+
+
+def _page(
+    request: Request, row: Any, form: SyncSettingsOut, errors: list[str], status: int
+) -> Response:
+    ctx = get_ctx(request)
+    check = budget_for(ctx, row, form.frequency, form.enabled)
+    mapping = [
+        {**m.model_dump(), "direction_label": direction_label(m.direction)} for m in form.mapping
+    ]
+    return render(
+        request,
+        "sync_settings.html",
+        status_code=status,
+        c=row,
+        form=form,
+        errors=errors,
+        budget=check,
+        mapping=mapping,
+        frequencies=[(f, FREQUENCY_LABELS[f]) for f in FREQUENCY_ORDER],
+        directions=[(d, direction_label(d)) for d in ("both", "crm_to_cc", "cc_to_crm")],
+    )
+
+
+@router.get("/connectors/{connector_id}/settings", response_class=HTMLResponse)
+def settings_page(request: Request, row: AdminConnectorDep) -> Response:
+    """The Sync Settings form."""
+    return _page(request, row, sync_form(get_ctx(request), row), [], 200)
+
+
+def _custom_rows(form: Any) -> list[dict[str, str]]:
+    rows = []
+    for i in range(MAX_CUSTOM_ROWS):
+        crm = str(form.get(f"cf_crm_{i}", "")).strip()
+        if not crm and f"cf_crm_{i}" not in form:
+            break
+        if crm:
+            rows.append(
+                {
+                    "crm_field": crm,
+                    "cc_id": str(form.get(f"cf_cc_{i}", "")).strip(),
+                    "cc_name": str(form.get(f"cf_name_{i}", "")).strip(),
+                    "direction": str(form.get(f"cf_dir_{i}", "both")),
+                }
+            )
+    return rows
+
+
+def _parse(form: Any) -> tuple[dict[str, Any], SyncSettingsIn | None, list[str]]:
+    raw: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    raw.pop("csrftoken", None)
+    for name in CHECKBOXES:
+        raw[name] = form.get(name) == "on"
+    raw = {k: v for k, v in raw.items() if not k.startswith("cf_")}
+    raw["custom"] = _custom_rows(form)
+    try:
+        return raw, SyncSettingsIn.model_validate(raw), []
+    except ValidationError as exc:
+        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return raw, None, errors
+
+
+@router.post("/connectors/{connector_id}/settings", response_class=HTMLResponse)
+async def settings_save(request: Request, row: AdminConnectorDep) -> Response:
+    """Save S4 (refused when the frequency would break the API budget)."""
+    ctx = get_ctx(request)
+    form = await request.form()
+    raw, data, errors = _parse(form)
+    if data is not None:
+        errors = save_sync(ctx, row, data)
+    if errors:
+        current = sync_form(ctx, row)
+        shown = current.model_copy(update={k: v for k, v in raw.items() if k != "custom"})
+        return _page(request, row, shown, errors, 400)
+    flash(request, "Sync settings saved.")
+    return RedirectResponse(f"/connectors/{row.id}/settings", status_code=303)

@@ -1,0 +1,88 @@
+"""The Sync window: connectors with their state, Sync Now with live progress, adding one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from ccsync.store.repos.connectors import create_connector, get_connector_by_name
+from ccsync.store.repos.users import get_user, list_users
+from ccsync.web.deps import AdminUser, ConnectorDep, CurrentUser, get_ctx
+from ccsync.web.service import connector_views, one_view, visible_connectors
+from ccsync.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def sync_window(request: Request, user: CurrentUser) -> Response:
+    """The Sync window: "User level Connectors" with Sign In, Settings, Sync Log, Sync Now."""
+    ctx = get_ctx(request)
+    views = connector_views(ctx, user, visible_connectors(ctx, user))
+    return render(request, "sync_window.html", connectors=views)
+
+
+@router.get("/connectors/{connector_id}/status", response_class=HTMLResponse)
+def status_fragment(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
+    """The live status line (htmx polls it every second while a run is going)."""
+    c = one_view(get_ctx(request), user, row)
+    return render(request, "partials/status.html", c=c)
+
+
+@router.post("/connectors/{connector_id}/sync", response_class=HTMLResponse)
+def sync_now(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
+    """Sync Now: start a run, or queue at most one more while one is going."""
+    ctx = get_ctx(request)
+    result = ctx.backend.enqueue_sync(row.id, "manual")
+    if request.headers.get("hx-request"):
+        c = one_view(ctx, user, row)
+        return render(request, "partials/status.html", c=c, notice=result.message)
+    flash(request, result.message, "info")
+    return RedirectResponse(request.headers.get("referer") or "/", status_code=303)
+
+
+@router.get("/connectors/available", response_class=HTMLResponse)
+def available(request: Request, user: AdminUser) -> Response:
+    """View available connectors: add Constant Contact for a user."""
+    with get_ctx(request).sessions() as session:
+        users = list_users(session)
+    form = {"name": "", "owner_id": user.id}
+    return render(request, "available.html", users=users, form=form, errors=[])
+
+
+@router.post("/connectors", response_class=HTMLResponse)
+def add_connector(
+    request: Request,
+    user: AdminUser,
+    name: Annotated[str, Form(max_length=100)],
+    owner_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    """Create a connector; its OAuth settings come next."""
+    ctx = get_ctx(request)
+    name = name.strip()
+    with ctx.sessions.begin() as session:
+        problem = _add_problem(session, name, owner_id)
+        if problem is None:
+            row = create_connector(session, name, owner_id)
+    if problem is not None:
+        with ctx.sessions() as session:
+            users = list_users(session)
+        form = {"name": name, "owner_id": owner_id}
+        return render(
+            request, "available.html", status_code=400, users=users, form=form, errors=[problem]
+        )
+    flash(request, f"Connector {name!r} added. Fill in its OAuth settings.")
+    return RedirectResponse(f"/connectors/{row.id}/oauth", status_code=303)
+
+
+def _add_problem(session: Session, name: str, owner_id: int) -> str | None:
+    if not name:
+        return "Give the connector a name."
+    if get_connector_by_name(session, name) is not None:
+        return f"A connector called {name!r} exists already."
+    if get_user(session, owner_id) is None:
+        return "Choose an existing user as the owner."
+    return None

@@ -1,0 +1,58 @@
+"""Reads the pages and the API share: connector lines, runs, drill-downs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ccsync.store.repos.connectors import list_connectors
+from ccsync.store.repos.held import count_held
+from ccsync.store.repos.rows import ConnectorRow, UserRow
+from ccsync.store.repos.runs import list_runs
+from ccsync.store.repos.users import list_users
+from ccsync.web.views import ConnectorView, connector_view
+
+if TYPE_CHECKING:
+    from ccsync.web.app import WebContext
+
+
+def visible_connectors(ctx: WebContext, user: UserRow) -> list[ConnectorRow]:
+    """Every connector for admins, the user's own for standard users."""
+    with ctx.sessions() as session:
+        return list_connectors(session, None if user.is_admin else user.id)
+
+
+def connector_views(
+    ctx: WebContext, user: UserRow, rows: list[ConnectorRow]
+) -> list[ConnectorView]:
+    """The Sync window's lines for ``rows``, times in ``user``'s zone."""
+    with ctx.sessions() as session:
+        names = {u.id: u.username for u in list_users(session)}
+        last = {r.id: next(iter(list_runs(session, r.id, limit=1)), None) for r in rows}
+        held = {r.id: held_note(count_held(session, r.id)) for r in rows}
+    return [
+        connector_view(
+            r,
+            names.get(r.owner_id, "?"),
+            ctx.backend.state(r.id),
+            user.time_zone,
+            last[r.id],
+            held[r.id],
+        )
+        for r in rows
+    ]
+
+
+def held_note(counts: dict[tuple[str, str], int]) -> str:
+    """ "3 deletes held, 120 creates held" from the circuit breaker's held list."""
+    per_action: dict[str, int] = {}
+    for (_side, action), n in counts.items():
+        word = "delete" if action in ("delete", "unlist") else "create"
+        per_action[word] = per_action.get(word, 0) + n
+    return ", ".join(
+        f"{n} {word}{'s' if n != 1 else ''} held" for word, n in sorted(per_action.items())
+    )
+
+
+def one_view(ctx: WebContext, user: UserRow, row: ConnectorRow) -> ConnectorView:
+    """The Sync window line of one connector."""
+    return connector_views(ctx, user, [row])[0]

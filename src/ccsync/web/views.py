@@ -1,0 +1,228 @@
+"""View models: what the templates and the JSON API show of a connector, a run, an item.
+
+Built from the store's plain rows plus the live run state of the job backend, so templates never
+see ORM objects or secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.result import empty_counts
+from ccsync.jobs.local import RunState
+from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
+from ccsync.web.templating import local_time
+
+STATE_LABELS = {
+    "not_configured": "Not configured",
+    "needs_sign_in": "Needs sign-in",
+    "connected": "Connected",
+    "syncing": "Syncing",
+    "reconnect_needed": "Reconnect needed",
+    "paused": "Paused by the circuit breaker",
+    "quota": "Quota exhausted",
+}
+RUNNABLE = ("connected", "paused", "quota")
+SIDE_TITLES = {"cc": "Constant Contact", "crm": "Vtiger CRM"}
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorView:
+    """One line of the Sync window (and the status fragment)."""
+
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    state: str
+    state_label: str
+    message: str
+    account: str
+    running: bool
+    pending: bool
+    stage: str
+    done: int
+    total: int
+    percent: int
+    last_run: str
+    last_status: str
+    configured: bool
+    can_sign_in: bool
+    can_sync: bool
+    held: str = ""
+
+
+def connector_state(row: ConnectorRow, live: RunState, zone: str) -> tuple[str, str]:
+    """The state key and its label, e.g. ``("quota", "Quota exhausted until 00:00")``."""
+    if live.running:
+        return "syncing", STATE_LABELS["syncing"]
+    state = row.status
+    label = STATE_LABELS.get(state, state)
+    if state == "quota" and row.paused_until is not None:
+        label = f"Quota exhausted until {local_time(row.paused_until, zone, '%H:%M')}"
+    return state, label
+
+
+def is_configured(row: ConnectorRow) -> bool:
+    """Whether the OAuth application settings are filled in (Client ID and secret)."""
+    config = ConnectorConfig.from_dict(row.settings)
+    return bool(config.cc_client_id and row.client_secret)
+
+
+def connector_view(
+    row: ConnectorRow,
+    owner_name: str,
+    live: RunState,
+    zone: str,
+    last: RunRow | None,
+    held: str = "",
+) -> ConnectorView:
+    """The Sync window's view of ``row``."""
+    state, label = connector_state(row, live, zone)
+    return ConnectorView(
+        id=row.id,
+        name=row.name,
+        owner_id=row.owner_id,
+        owner_name=owner_name,
+        state=state,
+        state_label=label,
+        message=_message(row, live),
+        account=row.cc_account_id or "",
+        running=live.running,
+        pending=live.pending,
+        stage=live.stage,
+        done=live.done,
+        total=live.total,
+        percent=live.percent,
+        last_run=local_time(last.started_at, zone) if last else "",
+        last_status=last.status if last else "",
+        configured=is_configured(row),
+        can_sign_in=True,
+        can_sync=row.status in RUNNABLE or live.running,
+        held=held,
+    )
+
+
+def _message(row: ConnectorRow, live: RunState) -> str:
+    if live.last_error and not live.running:
+        return f"Last run: {live.last_status} — {live.last_error}"
+    if live.last_status and not live.running:
+        return f"Last run: {live.last_status}"
+    return row.status_detail or ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """One run as the Sync Log lists it."""
+
+    id: int
+    date: str
+    time: str
+    trigger: str
+    status: str
+    counts: dict[str, dict[str, int]]
+    conflicts: dict[str, int]
+    error: str
+    started_at: datetime
+    ended_at: datetime | None
+    calls: dict[str, int]
+    first_run: bool
+    preview_required: bool
+
+
+def normal_counts(raw: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The run's counts with every side and action present (missing ones are 0)."""
+    counts = empty_counts()
+    for side, actions in raw.items():
+        if side in counts and isinstance(actions, dict):
+            for action, value in actions.items():
+                if action in counts[side] and isinstance(value, int):
+                    counts[side][action] = value
+    return counts
+
+
+def run_view(run: RunRow, zone: str, conflicts: dict[str, int] | None = None) -> RunView:
+    """``run`` with its start shown in the viewer's zone."""
+    calls = {k: int(v) for k, v in run.calls.items() if isinstance(v, int)}
+    return RunView(
+        id=run.id,
+        date=local_time(run.started_at, zone, "%Y-%m-%d"),
+        time=local_time(run.started_at, zone, "%H:%M:%S"),
+        trigger=run.trigger,
+        status=run.status,
+        counts=normal_counts(run.counts),
+        conflicts=conflicts or {},
+        error=run.error or "",
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        calls=calls,
+        first_run=run.first_run,
+        preview_required=run.preview_required,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """One record of a drill-down (and one CSV row)."""
+
+    id: int
+    side: str
+    action: str
+    source_module: str
+    record_name: str
+    crm_id: str
+    cc_id: str
+    crm_url: str
+    cc_url: str
+    reason: str
+    message: str
+    diff: dict[str, Any]
+    conflict: dict[str, Any]
+    at: datetime
+
+
+def crm_record_url(vtiger_url: str, crm_id: str | None) -> str:
+    """Link to the contact in Vtiger: ``{url}/index.php?module=Contacts&view=Detail&record=N``.
+
+    Webservice ids look like ``12x345``; the record number is the part after the ``x``.
+    """
+    if not vtiger_url or not crm_id:
+        return ""
+    record = crm_id.split("x", 1)[-1]
+    return f"{vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
+
+
+def cc_record_url(template: str, cc_id: str | None) -> str:
+    """Link to the contact in Constant Contact through the connector's URL template."""
+    if not template or not cc_id:
+        return ""
+    return template.replace("{cc_id}", cc_id)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
+    """A run item with links to both records."""
+    # The target side's table lists records that came from the other side.
+    source = "Contacts (Vtiger CRM)" if item.side == "cc" else "Contacts (Constant Contact)"
+    return ItemView(
+        id=item.id,
+        side=item.side,
+        action=item.action,
+        source_module=source,
+        record_name=item.record_name or "",
+        crm_id=item.crm_id or "",
+        cc_id=item.cc_id or "",
+        crm_url=crm_record_url(config.vtiger_url, item.crm_id),
+        cc_url=cc_record_url(config.cc_contact_url, item.cc_id),
+        reason=item.reason or "",
+        message=item.message or "",
+        diff=dict(item.diff or {}),
+        conflict=dict(item.conflict or {}),
+        at=_aware(item.created_at),
+    )

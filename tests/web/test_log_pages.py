@@ -1,0 +1,144 @@
+"""Sync Log (S6), drill-down and CSV (S7), Debug Log (S8) and metrics on recorded runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import httpx2
+from starlette.testclient import TestClient
+
+from ccsync.connectors.trace import TraceEntry, redact
+from ccsync.store.repos.debuglog import append_debug
+from ccsync.store.repos.rows import RunItemWrite
+from ccsync.store.repos.runs import add_run_items, finish_run, start_run
+
+from .conftest import WebEnv
+
+STARTED = datetime(
+    2026, 3, 29, 1, 30, tzinfo=UTC
+)  # 03:30 in Berlin: summer time began at 01:00 UTC
+
+
+def _record_run(env: WebEnv, connector_id: int) -> int:
+    items = [
+        RunItemWrite("cc", "created", crm_id="12x57", cc_id="c-57", record_name="José O'Hara",
+                     diff={"title": ["", "CTO"]}),
+        RunItemWrite("cc", "created", crm_id="12x58", cc_id="c-58", record_name="=HYPERLINK(1)"),
+        RunItemWrite("crm", "skipped", cc_id="c-90", record_name="Anna", reason="no_last_name",
+                     message="Vtiger requires a last name"),
+        RunItemWrite("crm", "conflict", crm_id="12x60", cc_id="c-60", record_name="Ben Baker",
+                     conflict={"title": {"crm": "CTO", "cc": "Buyer", "winner": "crm"}}),
+    ]  # fmt: skip
+    with env.ctx.sessions.begin() as session:
+        run = start_run(session, connector_id, "manual", now=STARTED)
+        add_run_items(session, run.id, items)
+        counts = {"cc": {"created": 2}, "crm": {"skipped": 1, "updated": 0}}
+        finish_run(session, run.id, status="succeeded", counts=counts, calls={"cc": 3, "crm": 4})
+        request = httpx2.Request("POST", "http://127.0.0.1:9/oauth2/token?code=abc",
+                                 headers={"authorization": "Bearer live-token-1"})  # fmt: skip
+        entry = TraceEntry(STARTED, "POST", redact(str(request.url)), 200, 12.5,
+                           {"authorization": "***"}, redact("client_secret=s3cr3t-value-xyz"),
+                           {}, redact('{"access_token": "live-token-2"}'))  # fmt: skip
+        append_debug(session, connector_id, run.id, [entry])
+    return run.id
+
+
+def test_the_sync_log_shows_both_tables_with_linked_counts_in_the_viewers_zone(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    run_id = _record_run(env, cid)
+    token = admin_client.cookies["csrftoken"]
+    admin_client.post("/profile", data={"timezone": "Europe/Berlin", "csrftoken": token})
+    page = admin_client.get(f"/connectors/{cid}/log").text
+    assert "Results applied in Constant Contact" in page and "Results applied in Vtiger CRM" in page
+    assert f"/connectors/{cid}/runs/{run_id}/items?side=cc&amp;action=created" in page
+    assert f"/connectors/{cid}/runs/{run_id}/items?side=crm&amp;action=skipped" in page
+    assert "2026-03-29" in page and "03:30:00" in page
+    assert "<svg" in page and "Run #" in page
+    assert "Conflicts" in page
+
+
+def test_a_count_opens_its_records_with_links_to_both_systems(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    run_id = _record_run(env, cid)
+    page = admin_client.get(f"/connectors/{cid}/runs/{run_id}/items?side=cc&action=created").text
+    assert "Records Created in Constant Contact" in page
+    assert "http://127.0.0.1:9/index.php?module=Contacts&amp;view=Detail&amp;record=57" in page
+    assert "https://app.constantcontact.com/pages/contacts/ui#contact/c-57" in page
+    assert "José O&#39;Hara" in page and "Download As CSV" in page
+    skipped = admin_client.get(f"/connectors/{cid}/runs/{run_id}/items?side=crm&action=skipped")
+    assert "no_last_name" in skipped.text and "Vtiger requires a last name" in skipped.text
+
+
+def test_download_as_csv_has_one_row_per_record(admin_client: TestClient, env: WebEnv) -> None:
+    cid = env.admin_connector
+    run_id = _record_run(env, cid)
+    answer = admin_client.get(f"/connectors/{cid}/runs/{run_id}/items.csv?side=cc&action=created")
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [r["vtiger_id"] for r in rows] == ["12x57", "12x58"]
+    assert rows[0]["record_name"] == "José O'Hara" and rows[0]["target"] == "Constant Contact"
+    assert rows[1]["record_name"].startswith("'=")  # no formula injection into spreadsheets
+    assert rows[0]["recorded_at"].endswith("+00:00")
+    assert '"title"' in rows[0]["field_changes"]
+
+
+def test_an_unknown_run_or_a_bad_filter_is_a_clear_error(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    assert (
+        admin_client.get(f"/connectors/{cid}/runs/999/items?side=cc&action=created").status_code
+        == 404
+    )
+    assert (
+        admin_client.get(f"/connectors/{cid}/runs/1/items?side=xx&action=created").status_code
+        == 422
+    )
+    other = _record_run(env, env.user_connector)
+    assert admin_client.get(f"/connectors/{cid}/log?run={other}").status_code == 404
+
+
+def test_the_debug_log_shows_redacted_entries_and_downloads(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    _record_run(env, cid)
+    page = admin_client.get(f"/connectors/{cid}/debug").text
+    download = admin_client.get(f"/connectors/{cid}/debug.txt").text
+    for text in (page, download):
+        assert "oauth2/token" in text
+        for secret in ("s3cr3t-value-xyz", "live-token-1", "live-token-2", "code=abc"):
+            assert secret not in text
+    assert (
+        "attachment"
+        in admin_client.get(f"/connectors/{cid}/debug.txt").headers["content-disposition"]
+    )
+
+
+def test_metrics_count_runs_and_records(admin_client: TestClient, env: WebEnv) -> None:
+    _record_run(env, env.admin_connector)
+    text = admin_client.get("/metrics").text
+    assert 'ccsync_runs_total{connector="Admin CC",status="succeeded"} 1' in text
+    assert 'ccsync_records_total{connector="Admin CC",side="cc",action="created"} 2' in text
+    assert "ccsync_last_run_timestamp_seconds" in text
+    assert admin_client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_api_lists_runs_and_items(admin_client: TestClient, env: WebEnv) -> None:
+    cid = env.admin_connector
+    run_id = _record_run(env, cid)
+    runs = admin_client.get(f"/api/connectors/{cid}/runs").json()
+    assert (
+        runs[0]["id"] == run_id and runs[0]["cc"]["created"] == 2 and runs[0]["crm"]["skipped"] == 1
+    )
+    items = admin_client.get(
+        f"/api/connectors/{cid}/runs/{run_id}/items?side=crm&action=conflict"
+    ).json()
+    assert items[0]["conflict"]["title"]["winner"] == "crm"
