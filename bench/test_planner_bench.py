@@ -5,11 +5,13 @@ Run: ``.venv/bin/pytest bench/test_planner_bench.py -m bench -s``.
 Two shapes: ~1% of the pairs changed (a normal incremental run: the target is 100,000 pairs
 planned per second) and 100% changed (every CRM record edited, every other CC record too: each
 pair is merged, validated and turned into one or two write actions). Throughput is CPU time
-of one ``build_plan`` call, so a busy machine does not distort it as much as wall time would.
+of one ``build_plan`` call (best and median of several), so a busy machine does not distort it
+as much as wall time would.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -55,9 +57,12 @@ def _input(changed_every: int) -> PlanInput:
     return PlanInput(crm_changes=crm, cc_changes=cc, links=links)
 
 
-# Floors: the 100,000 pairs/s target for incremental runs; the all-changed shape does a
-# merge plus one or two validated write actions per pair and is held to a lower floor.
-FLOORS = {100: 100_000, 1: 20_000}
+# Floors on the best of REPEATS runs (CPU time; the machine is shared). Incremental runs: the
+# 100,000 pairs/s target with a wide margin (1.3-1.6 M measured). All changed: a merge plus one
+# or two validated write actions per pair; 92-101 k pairs/s measured on the loaded 2-core CI box
+# (median 88-99 k), so the floor leaves room for a busier machine.
+FLOORS = {100: 100_000, 1: 80_000}
+REPEATS = 5
 
 
 @pytest.mark.bench
@@ -71,14 +76,18 @@ def test_planner_throughput(changed_every: int) -> None:
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    started = time.process_time()
-    build_plan(inp, settings)
-    untraced = time.process_time() - started
-    rate = PAIRS / untraced
+    times = []
+    for _ in range(REPEATS):
+        started = time.process_time()
+        again = build_plan(inp, settings)
+        times.append(time.process_time() - started)
+        del again  # freeing the plan is the caller's cost, not planning
+    best, median = PAIRS / min(times), PAIRS / statistics.median(times)
     print(
-        f"\n{changed_every=}: {rate:,.0f} pairs/s ({untraced:.3f} s untraced, "
-        f"{elapsed:.3f} s traced), peak {peak / 2**20:.1f} MiB, "
-        f"{len(plan.cc)} CC + {len(plan.crm)} CRM actions"
+        f"\n{changed_every=}: best {best:,.0f} pairs/s, median {median:,.0f} pairs/s "
+        f"({min(times):.3f} s best of {REPEATS} untraced, {elapsed:.3f} s traced), "
+        f"peak {peak / 2**20:.1f} MiB, {len(plan.cc)} CC + {len(plan.crm)} CRM actions"
     )
     assert len(plan.cc) == PAIRS // changed_every
-    assert rate >= FLOORS[changed_every]
+    assert len(plan.crm) == PAIRS // changed_every // 2
+    assert best >= FLOORS[changed_every]

@@ -72,9 +72,8 @@ def fingerprint(contact: Mapping[str, str], consent: Consent | None = None) -> s
 
     Python's ``hash`` is salted per process, so a persisted fingerprint needs a real digest.
     """
-    digest = hashlib.blake2b(digest_size=12)
-    for key in sorted(contact):
-        digest.update(f"{key}\x1f{contact[key]}\x1e".encode())
+    # One update of the joined text: the same digest as one update per field, far cheaper.
+    text = "".join([f"{key}\x1f{contact[key]}\x1e" for key in sorted(contact)])
     if consent is not None:
-        digest.update(f"\x1d{consent.permission}\x1f{consent.opt_out_source}".encode())
-    return digest.hexdigest()
+        text += f"\x1d{consent.permission}\x1f{consent.opt_out_source}"
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -24,7 +24,13 @@ from ccsync.engine.plan_types import (
     PlanSettings,
     SideRecord,
 )
-from ccsync.engine.validation import CC_IMPORT_EMAIL_MAX, Issue, prepare_for_cc, prepare_for_crm
+from ccsync.engine.validation import (
+    CC_IMPORT_EMAIL_MAX,
+    Issue,
+    cc_update_is_plain,
+    prepare_for_cc,
+    prepare_for_crm,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -58,11 +64,15 @@ class Context:
         "plan",
         "s",
         "schema",
+        "to_cc",
+        "to_crm",
     )
 
     def __init__(self, inp: PlanInput, settings: PlanSettings) -> None:
         self.inp, self.s, self.plan = inp, settings, Plan()
         self.mapping, self.schema = settings.mapping, settings.crm_schema
+        # The direction properties, read once: every changed pair asks for them.
+        self.to_cc, self.to_crm = settings.to_cc, settings.to_crm
         self.cc_by_id: dict[str, SideRecord] | None = None
         self.crm_deleted, self.cc_deleted = frozenset(inp.crm_deleted), frozenset(inp.cc_deleted)
         self.crm_out = frozenset(inp.crm_out_of_scope)
@@ -142,8 +152,8 @@ class Context:
         if issues and self._refused("crm", issues, who, values):
             return None
         base = current or {}
-        equal = self.mapping.equal
         if not creating and issues:
+            equal = self.mapping.equal
             fixed = {k: v for k, v in fixed.items() if not equal(k, base.get(k, ""), v)}
             if not fixed:
                 return None
@@ -153,7 +163,7 @@ class Context:
             fixed,
             base,
             who,
-            [i for i in issues if not i.blocking],
+            [i for i in issues if not i.blocking] if issues else [],
         )
 
     def write_cc(
@@ -180,8 +190,12 @@ class Context:
         changed = changes
         if kind == "update" and not changed and consent is None:
             return None
-        checked = changed if current is not None else full
-        fixed, issues = prepare_for_cc(checked, self.mapping, partial=current is not None)
+        partial = current is not None
+        fixed: Mapping[str, str] = changed
+        issues: list[Issue] = []  # prepare_for_cc of a plain update: a copy and no issue
+        if not (partial and cc_update_is_plain(changed)):
+            checked = changed if partial else full
+            fixed, issues = prepare_for_cc(checked, self.mapping, partial=partial)
         if issues and self._refused("cc", issues, who, full):
             return None
         if issues:  # a fix (truncation) may have made a value equal to what CC has
@@ -189,12 +203,9 @@ class Context:
             changed = {k: v for k, v in fixed.items() if not equal(k, base.get(k, ""), v)}
             if kind == "update" and not changed and consent is None:
                 return None
-        values = full
         warnings = [i for i in issues if not i.blocking] if issues else []
-        action = self._add(kind, "cc", values, base, who, warnings, diff_of=changed)
-        action.consent = consent
-        action.import_ok = _import_ok(kind, values, changed, consent, crm_optout, cc_unsubscribed)
-        return action
+        import_ok = _import_ok(kind, full, changed, consent, crm_optout, cc_unsubscribed)
+        return self._add(kind, "cc", full, base, who, warnings, changed, consent, import_ok)
 
     def _refused(
         self, target: Side, issues: list[Issue], who: Target, values: Mapping[str, str]
@@ -214,10 +225,21 @@ class Context:
         who: Target,
         warnings: list[Issue],
         diff_of: Mapping[str, str] | None = None,
+        consent: str | None = None,
+        import_ok: bool = False,
     ) -> Action:
-        diff_src = values if diff_of is None else diff_of
-        diff = {k: (base.get(k, ""), v) for k, v in diff_src.items() if base.get(k, "") != v}
+        get = base.get
+        diff: dict[str, tuple[str, str]] = {}
+        # A plain loop: a comprehension's frame costs more than the one or two fields of a
+        # usual update.
+        for k, v in (values if diff_of is None else diff_of).items():
+            old = get(k, "")
+            if old != v:
+                diff[k] = (old, v)
         conflicts = [c for c in who.conflicts if c.winner != target] if who.conflicts else []
+        message = reasons.message(who.reason, side=target) if who.reason else ""
+        # Positional, in the order of Action's fields: keywords cost twice as much, and this
+        # runs for every write of a plan (test_planner_fast_paths.py pins the order).
         action = Action(
             kind,
             target,
@@ -225,17 +247,21 @@ class Context:
             who.cc_id,
             values,
             diff,
-            reason=who.reason,
-            conflicts=conflicts,
-            source=who.source,
-            name=who.name,
-            note=who.note,
-            warnings=warnings,
-            snapshots=who.snapshots,
+            who.reason,
+            message,
+            conflicts,
+            consent,
+            who.source,
+            who.name,
+            who.note,
+            warnings,
+            True,
+            "",
+            import_ok,
+            who.snapshots,
         )
-        if who.reason:
-            action.message = reasons.message(who.reason, side=target)
-        self.plan.add(action)
+        # Plan.add without its dispatch: a write always goes to its target's list.
+        (self.plan.crm if target == "crm" else self.plan.cc).append(action)
         return action
 
 
@@ -254,7 +280,7 @@ def _import_ok(
         return False
     if kind == "create":
         return True
-    cleared = any(v == "" for v in changed.values())
+    cleared = "" in changed.values()
     return not cleared and EMAIL not in changed and not cc_unsubscribed
 
 

@@ -47,9 +47,11 @@ def _field_winner(mapping: FieldMapping, name: str, side: Side) -> Side:
 
 
 def _settle(out: Merge, mapping: FieldMapping, name: str, value: str, crm: str, cc: str) -> None:
-    if name in mapping.to_cc_fields and not mapping.equal(name, value, cc):
+    # ``mapping.equal`` inlined: this runs for every moved field of every changed pair.
+    phone = name in mapping.phone_fields
+    if name in mapping.to_cc_fields and value != cc and not (phone and phones_equal(value, cc)):
         out.to_cc[name] = value
-    if name in mapping.to_crm_fields and not mapping.equal(name, value, crm):
+    if name in mapping.to_crm_fields and value != crm and not (phone and phones_equal(value, crm)):
         out.to_crm[name] = value
 
 
@@ -75,21 +77,50 @@ def three_way(
         crm_base / cc_base: the snapshots stored on the link.
         side: the side that wins a field changed on both sides.
     """
-    out = Merge()
+    out = Merge({}, {}, [])  # positional: the factories cost more than the three objects
+    if cc is cc_base:  # only the CRM record changed (the usual case): no conflict possible
+        moved = _differing(mapping, crm, crm_base)
+        _one_sided(mapping, moved, crm, crm_base, cc, out.to_cc, mapping.to_cc_fields)
+        return out
+    if crm is crm_base:
+        moved = _differing(mapping, cc, cc_base)
+        _one_sided(mapping, moved, cc, cc_base, crm, out.to_crm, mapping.to_crm_fields)
+        return out
     phones = mapping.phone_fields
     for name in _moved_fields(mapping, crm, crm_base, cc, cc_base):
         now_crm, now_cc = crm.get(name, ""), cc.get(name, "")
         was_crm, was_cc = crm_base.get(name, ""), cc_base.get(name, "")
         crm_moved = now_crm != was_crm and not (name in phones and phones_equal(now_crm, was_crm))
         cc_moved = now_cc != was_cc and not (name in phones and phones_equal(now_cc, was_cc))
-        if not (crm_moved or cc_moved):
-            continue
         if crm_moved and cc_moved and not mapping.equal(name, now_crm, now_cc):
             chosen = _resolve(out, mapping, name, now_crm, now_cc, side)
-        else:
+        elif crm_moved or cc_moved:
             chosen = now_crm if crm_moved else now_cc
+        else:
+            continue
         _settle(out, mapping, name, chosen, now_crm, now_cc)
     return out
+
+
+def _one_sided(
+    mapping: FieldMapping,
+    names: list[str],
+    now: Mapping[str, str],
+    was: Mapping[str, str],
+    other: Mapping[str, str],
+    into: dict[str, str],
+    allowed: frozenset[str],
+) -> None:
+    """``three_way`` when one side did not change: its moved fields go to the other side."""
+    phones = mapping.phone_fields
+    for name in names:
+        value, there = now.get(name, ""), other.get(name, "")
+        if name not in allowed or value == there:
+            continue
+        phone = name in phones  # ``mapping.equal`` inlined, and a reformatted number is no edit
+        if phone and (phones_equal(value, was.get(name, "")) or phones_equal(value, there)):
+            continue
+        into[name] = value
 
 
 def _moved_fields(
@@ -100,6 +131,16 @@ def _moved_fields(
     cc_base: Mapping[str, str],
 ) -> list[str]:
     """Mapped fields whose text differs from the snapshot on either side, in mapping order."""
+    if cc is cc_base:
+        return _differing(mapping, crm, crm_base)
+    if crm is crm_base:
+        return _differing(mapping, cc, cc_base)
+    fields = mapping.fields
+    if len(mapping.order) == len(fields):  # no repeated field: one pass gives the union
+        try:
+            return [f for f in fields if crm[f] != crm_base[f] or cc[f] != cc_base[f]]
+        except KeyError:
+            pass  # a snapshot taken before a field was mapped: compare with ``get``
     names = _differing(mapping, crm, crm_base)
     moved = _differing(mapping, cc, cc_base)
     if not names or not moved:
@@ -110,8 +151,12 @@ def _moved_fields(
 def _differing(mapping: FieldMapping, now: Mapping[str, str], was: Mapping[str, str]) -> list[str]:
     if now is was:
         return []
-    get_now, get_was = now.get, was.get
-    return [f for f in mapping.fields if get_now(f, "") != get_was(f, "")]
+    fields = mapping.fields
+    try:  # canonical forms hold every mapped field: plain subscripts are the fast path
+        return [f for f in fields if now[f] != was[f]]
+    except KeyError:  # a snapshot taken before a field was mapped
+        get_now, get_was = now.get, was.get
+        return [f for f in fields if get_now(f, "") != get_was(f, "")]
 
 
 def first_pairing(

@@ -12,7 +12,7 @@ from dataclasses import replace
 from ccsync.connectors.base import Side
 from ccsync.domain.contact import EMAILOPTOUT, UNSUBSCRIBED, Canonical
 from ccsync.engine import reasons
-from ccsync.engine.context import EPOCH, Context, Target, optout_of
+from ccsync.engine.context import EPOCH, Context, Target
 from ccsync.engine.creates import create_crm_from_cc, revive
 from ccsync.engine.merge import (
     NO_STEP,
@@ -60,15 +60,16 @@ def plan_pair(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRec
     first = link.crm_snapshot is None or link.cc_snapshot is None
     merge = _merge(ctx, link, crm, cc, crm_now, cc_now, first)
     permission = cc.consent.permission if cc and cc.consent else link.cc_permission
+    optout = crm_now.get(EMAILOPTOUT, "0")  # optout_of, inlined on this hot path
     step = NO_STEP
     if ctx.mapping.has_consent:
         crm_old = None if first else (link.crm_snapshot or _EMPTY).get(EMAILOPTOUT, "0")
         perm_old = None if first else link.cc_permission
-        step = consent_step(crm_old, optout_of(crm_now), perm_old, permission)
+        step = consent_step(crm_old, optout, perm_old, permission)
     name = crm.name if crm else (cc.name if cc else "")
     source: Side = "crm" if crm_moved else "cc"
     who = Target(link.crm_id, link.cc_id, name, source, merge.conflicts, (crm_now, cc_now))
-    wrote = _apply(ctx, merge, step, who, crm_now, cc_now, permission == UNSUBSCRIBED)
+    wrote = _apply(ctx, merge, step, who, crm_now, cc_now, (optout, permission == UNSUBSCRIBED))
     if not wrote and not first:
         ctx.bookkeep("resnapshot", source, who)
 
@@ -100,21 +101,24 @@ def _apply(
     who: Target,
     crm_now: Canonical,
     cc_now: Canonical,
-    cc_unsub: bool,
+    consent: tuple[str, bool],
 ) -> bool:
-    """Add the writes of one merged pair; False when the pair had nothing to write."""
+    """Add the writes of one merged pair; False when the pair had nothing to write.
+
+    ``consent`` is (Vtiger's Email Opt Out now, True when CC says unsubscribed).
+    """
     to_crm, to_cc = merge.to_crm, merge.to_cc
-    if to_crm and not ctx.s.to_crm:
+    if to_crm and not ctx.to_crm:
         ctx.skip("crm", reasons.DIRECTION_FILTERED, who, to_crm)
         to_crm = {}
-    if to_cc and not ctx.s.to_cc:
+    if to_cc and not ctx.to_cc:
         ctx.skip("cc", reasons.DIRECTION_FILTERED, who, to_cc)
         to_cc = {}
     if step.crm_flag is not None:
         to_crm = {**to_crm, EMAILOPTOUT: step.crm_flag}
     if to_crm:
         crm_who = replace(who, reason=step.reason) if step.crm_flag is not None else who
-        ctx.write_crm(dict(to_crm), crm_now, crm_who)
+        ctx.write_crm(to_crm, crm_now, crm_who)  # it writes a copy: the merge is not kept
     if to_cc or step.cc_permission:
         full = {**cc_now, **to_cc}
         ctx.write_cc(
@@ -123,8 +127,8 @@ def _apply(
             cc_now,
             who,
             consent=step.cc_permission,
-            crm_optout=optout_of(crm_now),
-            cc_unsubscribed=cc_unsub,
+            crm_optout=consent[0],
+            cc_unsubscribed=consent[1],
             changes=to_cc,
         )
     return bool(merge.to_crm or merge.to_cc or step.crm_flag is not None or step.cc_permission)

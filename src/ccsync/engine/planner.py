@@ -27,10 +27,11 @@ from contextlib import contextmanager
 
 from ccsync.engine.context import Context
 from ccsync.engine.matching import plan_unlinked
-from ccsync.engine.pairs import plan_link, plan_tombstoned
+from ccsync.engine.pairs import plan_link, plan_pair, plan_tombstoned
 from ccsync.engine.plan_types import LinkState, Plan, PlanInput, PlanSettings, SideRecord
 
 PREVIEW_LIMIT = 100
+SWEEP_EVERY = 2048  # live links planned between two sweeps of the collector's youngest generation
 
 
 def build_plan(inp: PlanInput, settings: PlanSettings) -> Plan:
@@ -45,39 +46,45 @@ def build_plan(inp: PlanInput, settings: PlanSettings) -> Plan:
         ``preview_required`` (a first run that would create or overwrite more than 100 records
         on a side stops at its Preview).
     """
-    with _collector_paused():
-        return _build(inp, settings)
+    with _collector_paused() as sweep:
+        return _build(inp, settings, sweep)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while planning.
+def _collector_paused() -> Iterator[bool]:
+    """Pause the cyclic garbage collector while planning; yields True when it was enabled.
 
     Planning allocates hundreds of thousands of small acyclic objects; each collector pass
     would walk the whole input again, which alone halves the throughput on 100,000 pairs.
+    When the collector was enabled, the planner sweeps the youngest generation itself every
+    ``SWEEP_EVERY`` links (``_plan_live``), while the new objects are still in the CPU cache:
+    one pass over a million cold objects at the end costs a tenth of an all-changed run.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        yield was_enabled
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build(inp: PlanInput, settings: PlanSettings) -> Plan:
+def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     ctx = Context(inp, settings)
     crm_by_id = {r.id: r for r in inp.crm_changes}
     cc_by_id = {r.id: r for r in inp.cc_changes}
     live = [link for link in inp.links if not link.tombstoned]
     live_crm = {link.crm_id: link for link in live}
     live_cc = {link.cc_id: link for link in live}
-    _plan_live(ctx, live, crm_by_id, cc_by_id)
+    for start in range(0, len(live), SWEEP_EVERY):
+        _plan_live(ctx, live[start : start + SWEEP_EVERY], crm_by_id, cc_by_id)
+        if sweep and gc.get_count()[0] > SWEEP_EVERY:
+            gc.collect(0)  # the youngest generation only: never the input (see above)
     handled_crm, handled_cc = _plan_tombstones(
         ctx, inp.links, crm_by_id, cc_by_id, live_crm, live_cc
     )
-    crm_new = _unlinked(inp.crm_changes, inp.crm_all, settings.first_run, live_crm, handled_crm)
-    cc_new = _unlinked(inp.cc_changes, inp.cc_all, settings.first_run, live_cc, handled_cc)
+    crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
+    cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
     plan_unlinked(ctx, crm_new, cc_new, live, (live_crm, live_cc))
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT
@@ -94,11 +101,17 @@ def _plan_live(
     cc_by_id: dict[str, SideRecord],
 ) -> None:
     gone = ctx.crm_deleted | ctx.cc_deleted | ctx.crm_out | ctx.cc_out
+    crm_get, cc_get = crm_by_id.get, cc_by_id.get
     for link in live:
-        crm, cc = crm_by_id.get(link.crm_id), cc_by_id.get(link.cc_id)
-        if crm is None and cc is None and link.crm_id not in gone and link.cc_id not in gone:
+        crm, cc = crm_get(link.crm_id), cc_get(link.cc_id)
+        if gone and (link.crm_id in gone or link.cc_id in gone):
+            plan_link(ctx, link, crm, cc)  # deleted or out of scope
+        elif crm is None and cc is None:
             continue
-        plan_link(ctx, link, crm, cc)
+        elif (crm is None or not crm.deleted) and (cc is None or not cc.deleted):
+            plan_pair(ctx, link, crm, cc)  # what plan_link does for a pair alive on both sides
+        else:
+            plan_link(ctx, link, crm, cc)
 
 
 def _plan_tombstones(
@@ -133,14 +146,19 @@ def _plan_tombstones(
 
 
 def _unlinked(
-    changes: Iterable[SideRecord],
+    changes: dict[str, SideRecord],
     listing: Iterable[SideRecord],
     first_run: bool,
     linked: dict[str, LinkState],
     handled: dict[str, SideRecord] | set[str],
 ) -> list[SideRecord]:
-    records = {r.id: r for r in listing} if first_run else {}
-    records.update((r.id, r) for r in changes)
+    if first_run:
+        records = {r.id: r for r in listing}
+        records.update(changes)
+    elif changes.keys() <= linked.keys():
+        return []  # a check at C speed: on a busy run every change belongs to a live link
+    else:
+        records = changes
     return [r for i, r in records.items() if i not in linked and i not in handled]
 
 

@@ -84,6 +84,20 @@ def _plainly_fine(new: Mapping[str, str], limit: int, schema: Schema | None) -> 
     return True
 
 
+def cc_update_is_plain(changes: Mapping[str, str]) -> bool:
+    """True when a partial CC update of ``changes`` cannot raise any issue.
+
+    ``prepare_for_cc(changes, mapping, partial=True)`` would then return a plain copy and no
+    issue, so the planner skips the call (and the copy) for the usual small edit of a pair.
+    """
+    if EMAIL in changes:
+        return False
+    for text in changes.values():  # ``_plainly_fine`` without a schema, unrolled
+        if len(text) > SAFE_CC_LENGTH or not text.isascii():
+            return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One problem with a value for a target side.
@@ -234,7 +248,8 @@ def validate_for_cc(
         problem = email_problem(new.get(EMAIL, ""))
         if problem:
             issues.append(Issue(problem, EMAIL, f"email {problem.replace('_', ' ')}"))
-    for name in mapping.to_cc_fields.intersection(new):
+    allowed = mapping.to_cc_fields
+    for name in [n for n in new if n in allowed]:  # in the values' order, the same every run
         issue = _length_issue(name, new[name], _cc_limit(name, mapping, for_import))
         if issue:
             issues.append(issue)
