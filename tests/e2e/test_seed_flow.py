@@ -3,14 +3,16 @@
 Admin: sign in, fill the OAuth settings, Sign In through the emulator's login and consent pages,
 change the Sync Settings, Sync Now (confirming the first run's Preview), open a count, download
 the CSV, read the Debug Log (no secret in it), Revoke Access. Standard user: settings → 403.
-A screenshot of each page goes to ``artifacts/screenshots/``; the Sync window and the Sync Log
-also go to ``docs/screenshots/`` for the README.
+A screenshot of each page goes to ``artifacts/screenshots/``; with
+``UPDATE_DOCS_SCREENSHOTS=1`` the Sync window and the Sync Log also go to ``docs/screenshots/``
+for the README.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import time
@@ -97,7 +99,7 @@ def shot(page: Page, name: str, *, docs: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if docs:
+    if docs and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS / f"{name}.png")
 

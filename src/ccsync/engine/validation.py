@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccsync.connectors.base import Schema
+from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.domain.contact import EMAIL, LASTNAME, Canonical
 from ccsync.domain.normalize import as_crm_stores, email_problem, truncate
 from ccsync.engine.mapping_cc import canonical_to_cc_put
@@ -34,30 +35,6 @@ TRUNCATABLE = frozenset(
         "otherzip",
     }
 )
-# Column sizes of a default Vtiger 8.2 install (reference/vtiger-webservice.md §8); the live
-# describe's max_length wins when it gives one.
-CRM_LENGTHS = {
-    "firstname": 40,
-    "lastname": 80,
-    "email": 100,
-    "secondaryemail": 100,
-    "phone": 50,
-    "mobile": 50,
-    "homephone": 50,
-    "otherphone": 50,
-    "title": 50,
-    "department": 30,
-    "mailingstreet": 250,
-    "otherstreet": 250,
-    "mailingcity": 40,
-    "othercity": 40,
-    "mailingstate": 30,
-    "otherstate": 50,
-    "mailingzip": 30,
-    "otherzip": 30,
-    "mailingcountry": 40,
-    "othercountry": 30,
-}
 CC_EMAIL_MAX, CC_IMPORT_EMAIL_MAX, CC_CUSTOM_MAX = 80, 50, 255
 CC_PART_LENGTHS = {"street": 255, "city": 50, "state": 50, "postal_code": 50, "country": 50}
 CC_MAX_PHONES = CC_MAX_ADDRESSES = 3
@@ -135,7 +112,8 @@ def _crm_limit(field: str, schema: Schema) -> int | None:
     info = schema.fields.get(field)
     if info is not None and info.max_length:
         return info.max_length
-    return CRM_LENGTHS.get(field)
+    # the column sizes of a default install when the live describe gives none
+    return COLUMN_SIZES.get(field)
 
 
 def _mandatory_issues(new: Mapping[str, str], schema: Schema, creating: bool) -> list[Issue]:
