@@ -8,6 +8,8 @@ from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ccsync.errors import ConfigError
+
 Insert = postgresql.Insert | sqlite.Insert
 
 
@@ -22,7 +24,7 @@ def dialect_insert(session: Session, model: Any) -> Insert:
         A PostgreSQL or SQLite insert construct.
 
     Raises:
-        NotImplementedError: the engine is neither SQLite nor PostgreSQL.
+        ConfigError: the engine is neither SQLite nor PostgreSQL.
     """
     name = session.get_bind().dialect.name
     # rowcount of an INSERT is only kept on request; upserts report whether they wrote.
@@ -30,7 +32,7 @@ def dialect_insert(session: Session, model: Any) -> Insert:
         return postgresql.insert(model).execution_options(preserve_rowcount=True)
     if name == "sqlite":
         return sqlite.insert(model).execution_options(preserve_rowcount=True)
-    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
+    raise ConfigError(f"the store supports SQLite and PostgreSQL, not {name}")
 
 
 def rowcount(result: Result[Any]) -> int:
