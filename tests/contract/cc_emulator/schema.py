@@ -12,7 +12,13 @@ from typing import Any
 import jsonschema
 import yaml
 
-SPEC = Path("/work/shared/specs/constant-contact-v3/swagger.yaml")
+SPEC = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "specs"
+    / "constant-contact-v3"
+    / "swagger.yaml"
+)
 _LOCAL_SPEC = Path(__file__).resolve().parents[3] / "shared/specs/constant-contact-v3/swagger.yaml"
 FORMATS = jsonschema.FormatChecker(())
 
