@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from ccsync.cli import emulate
+from ccsync.cli import connector, db, emulate, web
+from ccsync.cli import log as log_cmd
+from ccsync.cli import sync as sync_cmd
 
 app = typer.Typer(
     name="ccsync",
@@ -13,6 +15,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(emulate.app, name="emulate")
+web.register(app)
+app.add_typer(connector.app, name="connector")
+app.add_typer(db.app, name="db")
+app.command("sync")(sync_cmd.sync)
+app.command("preview")(sync_cmd.preview)
+app.command("held")(sync_cmd.held)
+app.command("log")(log_cmd.log)
 
 
 def main() -> None:

@@ -1,0 +1,191 @@
+"""Constant Contact writes of a plan (PRODUCT 3.2 step 6).
+
+* JSON import for creates the planner marked ``import_ok`` (CRM contacts with Email Opt Out 0,
+  an email of ≤ 50 characters and no CC twin in any status), batched by the connector by bytes;
+  links come from a read-back of the target list (``created_after``); rows the read-back does
+  not show are retried one by one with ``POST`` for a precise error.
+* Every other update is a ``PUT`` of the full merged record, with ``permission_to_send`` from
+  the freshest read of the contact in this run (or the consent rule's value).
+* Many deletes go through the bulk delete activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ccsync.connectors.base import RemoteRecord
+from ccsync.connectors.constantcontact.connector import ConstantContactConnector
+from ccsync.domain.contact import EMAIL
+from ccsync.domain.normalize import email_key
+from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.mapping import (
+    FieldMapping,
+    canonical_to_cc_post,
+    canonical_to_cc_put,
+    canonical_to_import_row,
+)
+from ccsync.engine.outcome import before_write
+from ccsync.engine.plan_types import Action
+from ccsync.engine.reading import SideRead
+from ccsync.errors import FatalError, RecordNotFound, SyncError
+
+if TYPE_CHECKING:
+    from ccsync.engine.apply import Applier, Written
+
+IMPORT_MIN = 5  # below this, one POST each is cheaper than import + poll + read-back
+BULK_DELETE_MIN = 5
+READ_BACK_MARGIN = timedelta(minutes=10)
+READ_BACK_BATCH = 500  # links stored per transaction while reading an import back
+
+
+class CcWriter:
+    """Writes one plan's Constant Contact actions and reports each outcome."""
+
+    def __init__(
+        self,
+        cc: ConstantContactConnector,
+        mapping: FieldMapping,
+        config: ConnectorConfig,
+        read: SideRead,
+        owner: Applier,
+    ) -> None:
+        self.cc = cc
+        self.mapping = mapping
+        self.config = config
+        self.read = read
+        self.owner = owner
+        self._list_id: str | None = None
+
+    @property
+    def list_id(self) -> str:
+        """The target list's id (created on demand, once per run)."""
+        if self._list_id is None:
+            self._list_id = self.cc.ensure_list(self.config.target_list)
+        return self._list_id
+
+    def apply(self, actions: Sequence[Action]) -> None:
+        """Imports, then single writes, then deletes."""
+        imports = [a for a in actions if a.kind == "create" and a.import_ok]
+        if len(imports) < IMPORT_MIN:
+            imports = []
+        singles = [a for a in actions if a.kind in ("create", "update", "revive", "unlist")]
+        singles = [a for a in singles if not any(a is i for i in imports)]
+        if imports:
+            self._import(imports)
+        for action in singles:
+            self._guarded(action)
+        self._delete([a for a in actions if a.kind == "delete"])
+
+    # -- single writes ---------
+
+    def update_one(self, action: Action) -> RemoteRecord:
+        """One ``PUT`` of the full merged record; raises on failure."""
+        before_write("cc.update")
+        return self.cc.replace(action.cc_id or "", self._put_body(action))
+
+    def _guarded(self, action: Action) -> None:
+        try:
+            record = self._single(action)
+        except SyncError as exc:
+            if isinstance(exc, FatalError):
+                raise
+            self.owner.failed(action, exc)
+            return
+        if action.kind == "unlist":
+            self.owner.deleted([action])
+        else:
+            self.owner.done(action, record, action.crm_id or "", record.id)
+
+    def _single(self, action: Action) -> RemoteRecord:
+        before_write(f"cc.{action.kind}")
+        if action.kind == "create":
+            body = canonical_to_cc_post(
+                action.values, self.mapping, list_ids=[self.list_id], permission=action.consent
+            )
+            return self.cc.create(body)
+        return self.cc.replace(action.cc_id or "", self._put_body(action))
+
+    def _fresh(self, cc_id: str) -> dict[str, Any]:
+        """The freshest full read of ``cc_id`` in this run (read now when there is none)."""
+        record = self.read.fresh.get(cc_id)
+        if record is None:
+            found = self.cc.get_many([cc_id])
+            if not found:
+                raise RecordNotFound(f"Constant Contact contact {cc_id} is gone")
+            record = found[0]
+            self.read.remember(found, self.mapping)
+        return dict(record.fields)
+
+    def _put_body(self, action: Action) -> dict[str, Any]:
+        fresh = self._fresh(action.cc_id or "")
+        values = {} if action.kind == "unlist" else action.values
+        lists = [self.list_id] if action.kind == "revive" else []
+        body = canonical_to_cc_put(
+            values, fresh, self.mapping, permission=action.consent, add_list_ids=lists
+        )
+        if action.kind == "unlist":
+            body["list_memberships"] = [
+                x for x in body.get("list_memberships", []) if x != self.list_id
+            ]
+        return body
+
+    # -- import ---------
+
+    def _import(self, actions: list[Action]) -> None:
+        """Bulk-create ``actions``; link them from a read-back; POST the ones not found."""
+        started = datetime.now(UTC) - READ_BACK_MARGIN
+        rows = [import_row(a.values, self.mapping) for a in actions]
+        before_write("cc.import")
+        self.cc.import_contacts(rows, [self.list_id])
+        by_email = {email_key(a.values.get(EMAIL, "")): a for a in actions}
+        page: list[Written] = []
+        for record in self.cc.read_created_after(self.list_id, started):
+            key = email_key(_email(record))
+            action = by_email.pop(key, None) if key else None
+            if action is not None:
+                page.append((action, record, action.crm_id or "", record.id))
+            if len(page) >= READ_BACK_BATCH:
+                self.owner.done_many(page)
+                page = []
+        self.owner.done_many(page)
+        for action in by_email.values():
+            self._guarded(action)
+
+    # -- deletes ---------
+
+    def _delete(self, actions: list[Action]) -> None:
+        if len(actions) >= BULK_DELETE_MIN:
+            before_write("cc.delete_many")
+            self.cc.delete_many([a.cc_id or "" for a in actions])
+            self.owner.deleted(actions)
+            return
+        for action in actions:
+            before_write("cc.delete")
+            try:
+                self.cc.delete(action.cc_id or "")
+            except SyncError as exc:
+                if isinstance(exc, FatalError):
+                    raise
+                self.owner.failed(action, exc)
+                continue
+            self.owner.deleted([action])
+
+
+def import_row(values: dict[str, str], mapping: FieldMapping) -> dict[str, Any]:
+    """One import row; the contract's integer fields (``birthday_month``/``_day``) as integers.
+
+    ``canonical_to_import_row`` gives them as strings, which the import refuses row by row
+    ("birthday_month must be an integer"); converted here until the mapping does it.
+    """
+    row: dict[str, Any] = dict(canonical_to_import_row(values, mapping))
+    for key in ("birthday_month", "birthday_day"):
+        if isinstance(row.get(key), str) and row[key].isdigit():
+            row[key] = int(row[key])
+    return row
+
+
+def _email(record: RemoteRecord) -> str:
+    address = record.fields.get("email_address") or {}
+    return str(address.get("address") or "") if isinstance(address, dict) else ""

@@ -1,0 +1,129 @@
+"""Vtiger writes of a plan: ``create`` / ``revise`` within the concurrency limit, ``delete``.
+
+The first write also checks the connector's time-zone setting: the ``modifiedtime`` Vtiger
+stamps on it, read in ``vtiger_timezone``, must match the server's clock within 60 s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ccsync.connectors.base import RemoteRecord
+from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.engine.mapping import FieldMapping, canonical_to_crm_create, canonical_to_crm_revise
+from ccsync.engine.outcome import before_write
+from ccsync.engine.plan_types import Action
+from ccsync.engine.reading import SideRead
+from ccsync.errors import ConfigError, FatalError, SyncError
+
+if TYPE_CHECKING:
+    from ccsync.engine.apply import Applier, Written
+
+TZ_TOLERANCE_S = 60.0
+
+
+class TimeZoneMismatch(ConfigError):
+    """Vtiger's timestamps do not match the connector's time-zone setting."""
+
+
+class CrmWriter:
+    """Writes one plan's Vtiger actions and reports each outcome to the ``Applier``."""
+
+    def __init__(
+        self, crm: VtigerConnector, mapping: FieldMapping, read: SideRead, owner: Applier
+    ) -> None:
+        self.crm = crm
+        self.mapping = mapping
+        self.read = read
+        self.owner = owner
+        self._checked = False
+
+    def apply(self, actions: Sequence[Action]) -> None:
+        """Creates and updates in chunks of parallel writes, then deletes one by one."""
+        writes = [a for a in actions if a.kind in ("create", "update")]
+        chunk = max(1, self.crm.settings.write_concurrency * 2)
+        if writes and not self._checked:
+            self._write_one(writes[0])
+            writes = writes[1:]
+        for start in range(0, len(writes), chunk):
+            self._write_chunk(writes[start : start + chunk])
+        for action in actions:
+            if action.kind == "delete":
+                self._delete(action)
+
+    def update_one(self, action: Action) -> RemoteRecord:
+        """One ``revise`` (used for pairs written on both sides); raises on failure."""
+        before_write("crm.update")
+        record = self.crm.update(action.crm_id or "", self._fields(action))
+        self._check_zone(record)
+        return record
+
+    def _fields(self, action: Action) -> dict[str, Any]:
+        if action.kind == "create":
+            return canonical_to_crm_create(action.values, self.mapping, self.crm.user_id)
+        return canonical_to_crm_revise(action.values, None, self.mapping)
+
+    def _call(self, action: Action) -> RemoteRecord:
+        before_write(f"crm.{action.kind}")
+        if action.kind == "create":
+            return self.crm.create(self._fields(action))
+        return self.crm.update(action.crm_id or "", self._fields(action))
+
+    def _write_one(self, action: Action) -> None:
+        try:
+            record = self._call(action)
+        except SyncError as exc:
+            if isinstance(exc, FatalError):
+                raise
+            self._fail(action, exc)
+            return
+        self._check_zone(record)
+        self._record(action, record)
+
+    def _write_chunk(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            before_write(f"crm.{action.kind}")
+        creates = [a for a in actions if a.kind == "create"]
+        updates = [a for a in actions if a.kind == "update"]
+        results = self.crm.create_many([self._fields(a) for a in creates])
+        results += self.crm.update_many([(a.crm_id or "", self._fields(a)) for a in updates])
+        written: list[Written] = []
+        for action, result in zip([*creates, *updates], results, strict=True):
+            if isinstance(result, RemoteRecord):
+                written.append((action, result, result.id, action.cc_id or ""))
+            else:
+                self._fail(action, result)
+        self.owner.done_many(written)
+
+    def _record(self, action: Action, record: RemoteRecord) -> None:
+        self.owner.done(action, record, record.id, action.cc_id or "")
+
+    def _fail(self, action: Action, exc: Exception) -> None:
+        self.owner.failed(action, exc)
+
+    def _delete(self, action: Action) -> None:
+        before_write("crm.delete")
+        try:
+            self.crm.delete(action.crm_id or "")
+        except SyncError as exc:
+            if isinstance(exc, FatalError):
+                raise
+            self._fail(action, exc)
+            return
+        self.owner.deleted([action])
+
+    def _check_zone(self, record: RemoteRecord) -> None:
+        """Stop the run when ``modifiedtime`` read in the set zone is off by more than 60 s."""
+        if self._checked:
+            return
+        self._checked = True
+        server_now = datetime.now(UTC).timestamp() + self.crm.server_time_offset()
+        drift = abs(record.updated_at.timestamp() - server_now)
+        if drift > TZ_TOLERANCE_S:
+            raise TimeZoneMismatch(
+                f"Vtiger time zone mismatch: the server's timestamps are {drift / 3600:.1f} h "
+                f"away from its clock read in {self.crm.settings.timezone}; "
+                "fix the connector's Vtiger time zone"
+            )

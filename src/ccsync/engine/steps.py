@@ -1,0 +1,299 @@
+"""The steps of one run between taking the lease and releasing it (PRODUCT 3.2).
+
+read (both sides, due retries, twins) → plan (pure) → circuit breaker → Preview stop → apply
+(each write recorded at once) → hold → advance watermarks (only now: every record of both change
+sets is acknowledged — applied, skipped with a reason, or in the retry queue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ccsync.connectors.base import Side
+from ccsync.connectors.constantcontact.connector import ConstantContactConnector
+from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.engine.apply import Applier, ApplyContext
+from ccsync.engine.breaker import apply_breaker
+from ccsync.engine.config import ConnectorConfig, parse_records_from
+from ccsync.engine.crm_state import with_written
+from ccsync.engine.mapping import FieldMapping, default_mapping
+from ccsync.engine.outcome import LinkIndex, Tally
+from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings
+from ccsync.engine.planner import build_plan
+from ccsync.engine.reading import SideRead, email_of, find_twins, read_side
+from ccsync.engine.recording import Recorder
+from ccsync.engine.result import Progress
+from ccsync.engine.skips import last_skipped
+from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow
+
+
+@dataclass(slots=True)
+class RunOptions:
+    """How this run was asked for.
+
+    Attributes:
+        confirm: approve a first run that would stop at its Preview.
+        preview: plan only; write nothing.
+        breaker: evaluate the circuit breaker (off when an admin confirms held actions).
+        pop_held: take the held actions and plan their records again (Confirm).
+        inject: source ids to read fresh and plan again, per side (retries, held).
+    """
+
+    confirm: bool = False
+    preview: bool = False
+    breaker: bool = True
+    pop_held: bool = False
+    inject: dict[Side, list[str]] = field(default_factory=lambda: {"crm": [], "cc": []})
+
+
+@dataclass(slots=True)
+class StepsOutcome:
+    """What the steps report to the runner."""
+
+    status: str
+    tally: Tally
+    held: dict[str, int]
+    preview: list[dict[str, Any]]
+    preview_required: bool = False
+
+
+def mapping_of(config: ConnectorConfig) -> FieldMapping:
+    """The field mapping a connector's settings select."""
+    return default_mapping(
+        extended=config.extended_mapping, office_phone_as_work=config.office_phone_as_work
+    )
+
+
+class RunSteps:
+    """One run's work, given open connectors and a recorder with a started run."""
+
+    def __init__(
+        self,
+        row: ConnectorRow,
+        crm: VtigerConnector,
+        cc: ConstantContactConnector,
+        recorder: Recorder,
+        options: RunOptions,
+        progress: Progress | None = None,
+    ) -> None:
+        self.row, self.crm, self.cc, self.recorder = row, crm, cc, recorder
+        self.options, self.progress = options, progress
+        self.config = ConnectorConfig.from_dict(row.settings)
+        self.mapping = mapping_of(self.config)
+        self._missing: dict[Side, list[str]] = {"crm": [], "cc": []}
+        self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
+
+    def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
+        """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
+        first_run = states["crm"] is None or states["cc"] is None
+        reads = self._read(states)
+        links = LinkIndex(self.recorder.links())
+        self._absent_from_listing(reads, links)
+        settings = self._plan_settings(first_run, cutoff, links)
+        plan = build_plan(self._plan_input(reads, links, first_run), settings)
+        held: list[Action] = []
+        if self.options.breaker:
+            plan, held = apply_breaker(plan, settings)
+        tally = Tally()
+        if self.options.preview or (plan.preview_required and not self.options.confirm):
+            tally.counts = plan.counts()
+            return StepsOutcome("preview", tally, {}, preview_rows(plan), plan.preview_required)
+        applier = self._apply(plan, reads, links, tally)
+        self.recorder.hold([held_write(a) for a in held])
+        crm_state = with_written(
+            reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted
+        )
+        self.recorder.put_states({"crm": crm_state, "cc": reads["cc"].changes.next_state})
+        status = "partial" if tally.failed else "succeeded"
+        return StepsOutcome(status, tally, _held_counts(held), [])
+
+    # -- read ---------
+
+    def _read(self, states: dict[Side, str | None]) -> dict[Side, SideRead]:
+        due = self.recorder.due_retries()
+        inject = self.options.inject
+        retry: dict[Side, list[str]] = {
+            "crm": [*inject["crm"], *(e.record_id for e in due if e.source_side == "crm")],
+            "cc": [*inject["cc"], *(e.record_id for e in due if e.source_side == "cc")],
+        }
+        self._tick("read Vtiger")
+        crm = read_side(self.crm, states["crm"], self.mapping, retry["crm"])
+        self._tick("read Constant Contact")
+        cc = read_side(self.cc, states["cc"], self.mapping, retry["cc"])
+        for side, read in (("crm", crm), ("cc", cc)):
+            self.recorder.revive_dead(side, [r.id for r in read.changes.records])
+        # retried ids that are gone now: planned as deletes of that side
+        self._missing = {
+            "crm": [i for i in retry["crm"] if i not in crm.fresh],
+            "cc": [i for i in retry["cc"] if i not in cc.fresh],
+        }
+        return {"crm": crm, "cc": cc}
+
+    def _absent_from_listing(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """Linked records missing from a complete listing: gone, or out of scope.
+
+        A first run (again, after a crash or an account change) has no inventory to report
+        deletions from, but its listing is complete: a linked record it does not hold is read
+        by id. Still readable → it left the scope (unlink, never delete). Not readable → deleted,
+        except for a non-admin Vtiger user, for whom "hidden" and "deleted" look alike.
+        """
+        live = [r for r in links.by_crm.values() if not r.tombstoned]
+        crm, cc = reads["crm"], reads["cc"]
+        if crm.changes.complete:
+            absent = [r.crm_id for r in live if r.crm_id not in crm.fresh]
+            found = {r.id for r in self.crm.get_many(absent)} if absent else set()
+            gone = [i for i in absent if i not in found]
+            self._out["crm"] += [i for i in absent if i in found]
+            self._missing["crm"] += gone if self.crm.is_admin else []
+            self._out["crm"] += [] if self.crm.is_admin else gone
+        if cc.changes.complete:
+            # the account listing holds deleted contacts too; a list-scoped one does not
+            absent = [r.cc_id for r in live if r.cc_id not in cc.fresh]
+            if self.config.cc_scope == "lists":
+                self._out["cc"] += absent
+            else:
+                self._missing["cc"] += absent
+
+    def _plan_input(
+        self, reads: dict[Side, SideRead], links: LinkIndex, first_run: bool
+    ) -> PlanInput:
+        crm, cc = reads["crm"], reads["cc"]
+        crm_twins, cc_twins = ([], []) if first_run else self._twins(reads, links)
+        crm_changes, cc_changes = crm.change_records(), cc.change_records()
+        keys = [f"crm:{r.id}" for r in crm_changes] + [f"cc:{r.id}" for r in cc_changes]
+        return PlanInput(
+            crm_changes=crm_changes,
+            cc_changes=cc_changes,
+            crm_deleted=[*crm.changes.deleted_ids, *self._missing["crm"]],
+            cc_deleted=[*cc.changes.deleted_ids, *self._missing["cc"]],
+            crm_out_of_scope=[*crm.changes.out_of_scope_ids, *self._out["crm"]],
+            cc_out_of_scope=[*cc.changes.out_of_scope_ids, *self._out["cc"]],
+            links=[link_state(r) for r in links.by_crm.values()],
+            crm_all=crm_changes if first_run else (),
+            cc_all=cc_changes if first_run else (),
+            crm_twins=crm_twins,
+            cc_twins=cc_twins,
+            last_skipped=last_skipped(self.recorder, keys),
+        )
+
+    def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
+        """Email twins of unlinked changed records, and the far side of tombstoned pairs."""
+        crm, cc = reads["crm"], reads["cc"]
+        crm_free = [r for r in crm.change_records() if r.id not in links.by_crm]
+        cc_free = [r for r in cc.change_records() if r.id not in links.by_cc]
+        self._far_side(reads, links)
+        cc_emails = [e for r in crm_free if (e := email_of(r))]
+        crm_emails = [e for r in cc_free if (e := email_of(r))]
+        self._tick("match")
+        cc_twins = find_twins(self.cc, cc, cc_emails, self.mapping)
+        crm_twins = find_twins(self.crm, crm, crm_emails, self.mapping)
+        return crm_twins + self._tomb_twins(crm, links, "crm"), cc_twins + self._tomb_twins(
+            cc, links, "cc"
+        )
+
+    def _far_side(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        crm_ids = [
+            r.crm_id for i, r in links.by_cc.items() if r.tombstoned and i in reads["cc"].mapped
+        ]
+        cc_ids = [
+            r.cc_id for i, r in links.by_crm.items() if r.tombstoned and i in reads["crm"].mapped
+        ]
+        for side, ids in (("crm", crm_ids), ("cc", cc_ids)):
+            read = reads[side]  # type: ignore[index]
+            wanted = [i for i in ids if i not in read.fresh]
+            if wanted:
+                connector = self.crm if side == "crm" else self.cc
+                read.remember(connector.get_many(wanted), self.mapping)
+
+    @staticmethod
+    def _tomb_twins(read: SideRead, links: LinkIndex, side: Side) -> list[Any]:
+        index = links.by_crm if side == "crm" else links.by_cc
+        return [read.mapped[i] for i, r in index.items() if r.tombstoned and i in read.mapped]
+
+    # -- plan / apply ---------
+
+    def _plan_settings(
+        self, first_run: bool, cutoff: datetime | None, links: LinkIndex
+    ) -> PlanSettings:
+        c = self.config
+        return PlanSettings(
+            mapping=self.mapping,
+            direction=c.direction,
+            conflict_policy=c.conflict_policy,
+            crm_delete_policy=c.crm_delete_policy,
+            cc_delete_policy=c.cc_delete_policy,
+            delete_wins=c.delete_wins,
+            create_unsubscribed=c.create_unsubscribed,
+            first_run=first_run,
+            cutoff=cutoff if first_run else None,
+            linked_pairs=links.live_pairs(),
+            crm_schema=self.crm.schema(),
+        )
+
+    def _apply(
+        self, plan: Plan, reads: dict[Side, SideRead], links: LinkIndex, tally: Tally
+    ) -> Applier:
+        ctx = ApplyContext(
+            self.crm, self.cc, self.mapping, self.config, reads, links, self.recorder, tally,
+            self.progress,
+        )  # fmt: skip
+        applier = Applier(ctx)
+        applier.apply(plan)
+        return applier
+
+    def _tick(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, 0, 0)
+
+
+def first_run_cutoff(config: ConnectorConfig, now: datetime | None = None) -> datetime | None:
+    """The cutoff "Sync Records From" fixes at the first run."""
+    return parse_records_from(config.sync_records_from, now or datetime.now(UTC))
+
+
+def link_state(row: LinkRow) -> LinkState:
+    """A stored link as the planner sees it."""
+    return LinkState(
+        crm_id=row.crm_id,
+        cc_id=row.cc_id,
+        crm_snapshot=row.crm_snapshot,
+        cc_snapshot=row.cc_snapshot,
+        cc_permission=row.cc_permission,
+        tombstoned=row.tombstoned,
+        cc_deleted=row.tombstone_side == "cc",
+    )
+
+
+def held_write(action: Action) -> HeldWrite:
+    """A held action as stored (its values kept for the log)."""
+    payload = {"values": dict(action.values), "reason": action.reason, "name": action.name}
+    payload["source"] = action.source or ""
+    return HeldWrite(action.target, action.kind, action.crm_id, action.cc_id, payload)
+
+
+def preview_rows(plan: Plan) -> list[dict[str, Any]]:
+    """The planned writes and skips, one JSON object each (the Preview)."""
+    rows = []
+    for action in (*plan.crm, *plan.cc):
+        rows.append(
+            {
+                "side": action.target,
+                "action": action.kind,
+                "crm_id": action.crm_id,
+                "cc_id": action.cc_id,
+                "name": action.name,
+                "reason": action.reason,
+                "diff": {k: list(v) for k, v in action.diff.items()},
+                "conflicts": [asdict(c) for c in action.conflicts],
+            }
+        )
+    return rows
+
+
+def _held_counts(held: list[Action]) -> dict[str, int]:
+    out = {"crm": 0, "cc": 0}
+    for action in held:
+        out[action.target] += 1
+    return out

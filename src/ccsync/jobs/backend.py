@@ -1,0 +1,126 @@
+"""How work is started: the ``JobBackend`` protocol and the foreground backend.
+
+The web app and the scheduler start runs through a backend (``jobs/local.py`` runs them on
+APScheduler); ``ccsync sync`` runs one in the foreground through ``ForegroundBackend``. Every
+backend ends up in ``execute_run`` — the one entry point of a run.
+
+Example::
+
+    backend = ForegroundBackend(get_settings())
+    result = backend.run_now(connector_id, "manual", confirm=True)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from ccsync.engine.result import Progress, RunResult
+from ccsync.engine.runner import execute_run
+
+if TYPE_CHECKING:
+    from ccsync.settings import AppSettings
+
+__all__ = [
+    "EnqueueResult",
+    "ForegroundBackend",
+    "JobBackend",
+    "RunResult",
+    "execute_run",
+]
+
+EnqueueStatus = Literal["started", "queued", "already_queued"]
+RunFunction = Callable[..., RunResult]
+"""``execute_run`` or a stand-in with its signature."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueResult:
+    """What a Sync Now click did.
+
+    Attributes:
+        status: ``started`` (a run began), ``queued`` (a run is going; one more will follow),
+            ``already_queued`` (a run is going and one is already waiting: nothing added).
+        message: a sentence for the user.
+        result: the finished run when the backend ran it in the foreground.
+    """
+
+    status: EnqueueStatus
+    message: str
+    result: RunResult | None = None
+
+
+class JobBackend(Protocol):
+    """Starts sync runs; at most one run per connector at a time, at most one queued."""
+
+    def enqueue_sync(self, connector_id: int, trigger: str) -> EnqueueResult:
+        """Start a run soon, or queue one more if a run is going."""
+        ...
+
+    def run_now(
+        self,
+        connector_id: int,
+        trigger: str,
+        *,
+        confirm: bool = False,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        """Run at once in the caller's thread and return the result."""
+        ...
+
+
+class ForegroundBackend:
+    """Runs syncs in the calling thread (the CLI, tests).
+
+    A second ``enqueue_sync`` while a run of the same connector is going in this process is
+    queued (once) and run right after; other processes are kept out by the store's run lease.
+
+    Args:
+        settings: the installation's settings.
+        run: the run entry point (``execute_run``; tests pass a stand-in).
+    """
+
+    def __init__(self, settings: AppSettings, run: RunFunction | None = None) -> None:
+        self._settings = settings
+        self._run = run or execute_run
+        self._lock = threading.Lock()
+        self._running: set[int] = set()
+        self._pending: set[int] = set()
+
+    def enqueue_sync(self, connector_id: int, trigger: str) -> EnqueueResult:
+        """Run now in the foreground, or queue at most one more run if one is going."""
+        with self._lock:
+            if connector_id in self._running:
+                if connector_id in self._pending:
+                    return EnqueueResult("already_queued", "A run is going; one is already queued.")
+                self._pending.add(connector_id)
+                return EnqueueResult("queued", "A run is going; one more will start when it ends.")
+            self._running.add(connector_id)
+        try:
+            result = self._run_until_no_pending(connector_id, trigger)
+        finally:
+            with self._lock:
+                self._running.discard(connector_id)
+        return EnqueueResult("started", "The run has finished.", result)
+
+    def run_now(
+        self,
+        connector_id: int,
+        trigger: str,
+        *,
+        confirm: bool = False,
+        progress: Progress | None = None,
+    ) -> RunResult:
+        """Run one sync in the caller's thread."""
+        return self._run(self._settings, connector_id, trigger, confirm=confirm, progress=progress)
+
+    def _run_until_no_pending(self, connector_id: int, trigger: str) -> RunResult:
+        result = self.run_now(connector_id, trigger)
+        while True:
+            with self._lock:
+                if connector_id not in self._pending:
+                    return result
+                self._pending.discard(connector_id)
+            result = self.run_now(connector_id, "queued")

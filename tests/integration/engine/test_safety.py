@@ -1,0 +1,180 @@
+"""Preview stop, circuit breaker with Confirm / Discard, retry queue and dead letters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from ccsync.store import repos
+from ccsync.store.models import RetryEntry
+from integration.engine.harness import World
+
+pytestmark = pytest.mark.integration
+
+
+def _make_due(world: World) -> None:
+    """Pull every retry entry's next attempt into the past (instead of waiting the backoff)."""
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with world.sessions.begin() as session:
+        session.execute(update(RetryEntry).values(next_attempt_at=past))
+
+
+def test_first_run_over_100_creates_stops_at_preview_until_confirmed(world: World) -> None:
+    for n in range(101):
+        world.crm_create(lastname=f"Many{n}", email=f"many{n}@example.com")
+
+    stopped = world.sync(confirm=False)
+
+    assert stopped.status == "preview"
+    assert world.cc_all() == [] and world.links() == []
+    assert sum(1 for row in stopped.preview if row["action"] == "create") == 101
+    confirmed = world.sync(confirm=True)
+    assert confirmed.status == "succeeded", confirmed.error
+    assert confirmed.counts["cc"]["created"] == 101
+    assert len(world.cc_all()) == 101 and len(world.links()) == 101
+    assert confirmed.calls["cc"] < 20, "JSON import, not one POST each"
+
+
+def _pairs(world: World, n: int) -> list[str]:
+    ids = [world.crm_create(lastname=f"P{i}", email=f"p{i}@example.com") for i in range(n)]
+    world.until_quiet()
+    return ids
+
+
+def test_circuit_breaker_holds_many_deletes_and_discard_keeps_pairs(world: World) -> None:
+    crm_ids = _pairs(world, 8)
+    for crm_id in crm_ids[:6]:
+        world.crm_delete(crm_id)
+
+    held = world.sync()
+
+    assert held.held["cc"] == 6 and held.counts["cc"]["deleted"] == 0
+    assert len(world.cc_all()) == 8
+    discarded = world.held(confirm=False)
+    assert discarded.counts["cc"]["skipped"] == 6
+    reasons = {i.reason for i in world.items(discarded.run_id or 0)}
+    assert reasons == {"delete_ignored"}
+    assert len(world.cc_all()) == 8
+    with world.sessions.begin() as session:
+        assert repos.list_held(session, world.connector_id) == []
+
+
+def test_confirmed_held_deletes_are_rechecked_and_applied(world: World) -> None:
+    crm_ids = _pairs(world, 8)
+    for crm_id in crm_ids[:6]:
+        world.crm_delete(crm_id)
+    world.sync()
+
+    confirmed = world.held(confirm=True)
+
+    assert confirmed.status == "succeeded", confirmed.error
+    assert confirmed.counts["cc"]["deleted"] == 6
+    assert len(world.cc_all()) == 2
+    assert world.until_quiet().writes == 0
+
+
+def test_failed_write_is_retried_then_dead_lettered_after_five_attempts(world: World) -> None:
+    (crm_id,) = _pairs(world, 1)
+    world.crm_edit(crm_id, title="Retry me")
+    world.faults(
+        "cc",
+        [
+            {
+                "method": "PUT",
+                "path_prefix": "/v3/contacts",
+                "status": 503,
+                "count": None,
+                "probability": 1.0,
+            }
+        ],
+    )
+
+    first = world.sync()
+    items = world.items(first.run_id or 0)
+    assert [(i.reason, i.action) for i in items] == [("error_will_retry", "skipped")]
+    assert first.status == "partial"
+    for _ in range(4):
+        _make_due(world)
+        result = world.sync()
+    last = world.items(result.run_id or 0)
+    assert last[0].reason == "dead_letter"
+    with world.sessions.begin() as session:
+        dead = repos.list_retries(session, world.connector_id, dead=True)
+    assert len(dead) == 1 and dead[0].attempts == 5 and "503" in (dead[0].last_error or "")
+
+
+def test_retried_write_goes_through_once_the_fault_is_gone(world: World) -> None:
+    (crm_id,) = _pairs(world, 1)
+    world.crm_edit(crm_id, title="Second try")
+    world.faults(
+        "cc",
+        [
+            {
+                "method": "PUT",
+                "path_prefix": "/v3/contacts",
+                "status": 500,
+                "count": None,
+                "probability": 1.0,
+            }
+        ],
+    )
+    world.sync()
+    world.emus.http.delete(world.emus.cc.base_url + "/_emulator/faults").raise_for_status()
+    _make_due(world)
+
+    result = world.sync()
+
+    assert result.counts["cc"]["updated"] == 1
+    assert world.cc_all()[0]["job_title"] == "Second try"
+    with world.sessions.begin() as session:
+        assert repos.list_retries(session, world.connector_id) == []
+
+
+def test_auth_failure_ends_the_run_without_advancing(world: World) -> None:
+    world.crm_create(lastname="Wait", email="wait@example.com")
+    with world.sessions.begin() as session:
+        repos.set_connector_secrets(session, world.connector_id, vtiger_access_key="wrong-key")
+
+    failed = world.sync()
+
+    assert failed.status == "reconnect_needed"
+    with world.sessions.begin() as session:
+        row = repos.get_connector(session, world.connector_id)
+        assert row is not None and row.status == "reconnect_needed"
+        assert repos.get_state(session, world.connector_id, "crm") is None
+        repos.set_connector_secrets(
+            session, world.connector_id, vtiger_access_key="testAccessKey0123456"
+        )
+    assert world.sync().counts["cc"]["created"] == 1
+
+
+def test_vtiger_time_zone_mismatch_stops_the_run(world: World) -> None:
+    world.cc_create("zone@example.com", last_name="Zone")
+    world.set(vtiger_timezone="America/New_York")
+
+    result = world.sync()
+
+    assert result.status == "failed"
+    assert "Vtiger time zone mismatch" in (result.error or "")
+    with world.sessions.begin() as session:
+        assert repos.get_state(session, world.connector_id, "cc") is None
+
+
+def test_a_storm_of_server_errors_ends_the_run_without_advancing(world: World) -> None:
+    for n in range(12):
+        world.crm_create(lastname=f"Storm{n}", email=f"storm{n}@example.com")
+    world.until_quiet()
+    for link in world.links():
+        world.crm_edit(link.crm_id, title="Stormy")
+    rule = {"method": "PUT", "path_prefix": "/v3/contacts", "status": 503}
+    world.faults("cc", [{**rule, "count": None, "probability": 1.0}])
+
+    result = world.sync()
+
+    assert result.status == "failed" and "in a row failed" in (result.error or "")
+    world.emus.http.delete(world.emus.cc.base_url + "/_emulator/faults").raise_for_status()
+    _make_due(world)
+    world.until_quiet()
+    assert {c["job_title"] for c in world.cc_all()} == {"Stormy"}
