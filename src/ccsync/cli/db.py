@@ -1,4 +1,4 @@
-"""``ccsync db upgrade|downgrade|current``: database migrations (Alembic)."""
+"""``ccsync db upgrade|downgrade|current|rotate-keys``: migrations (Alembic) and key rotation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from ccsync.cli.common import console, load_settings
+from ccsync.cli.common import console, load_settings, store
+from ccsync.store.crypto import rotate_all
 from ccsync.store.db import make_engine
 from ccsync.store.migrations import current_revision, downgrade, head_revision, upgrade
 
@@ -34,6 +35,17 @@ def current_cmd() -> None:
     """Print the database's revision and the newest one."""
     settings = load_settings()
     console.print(f"current {_current(settings.database_url)}, head {head_revision()}")
+
+
+@app.command("rotate-keys")
+def rotate_keys_cmd() -> None:
+    """Re-encrypt every stored secret with the first key of ``CCSYNC_SECRET_KEYS``.
+
+    Put the new key first and keep the old ones after it; once this ran, the old keys can go.
+    """
+    with store() as sessions, sessions.begin() as session:
+        count = rotate_all(session)
+    console.print(f"Re-encrypted {count} stored secrets with the current key.")
 
 
 def _current(url: str) -> str:

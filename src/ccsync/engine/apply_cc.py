@@ -136,7 +136,7 @@ class CcWriter:
     def _import(self, actions: list[Action]) -> None:
         """Bulk-create ``actions``; link them from a read-back; POST the ones not found."""
         started = datetime.now(UTC) - READ_BACK_MARGIN
-        rows = [import_row(a.values, self.mapping) for a in actions]
+        rows = [canonical_to_import_row(a.values, self.mapping) for a in actions]
         before_write("cc.import")
         self.cc.import_contacts(rows, [self.list_id])
         by_email = {email_key(a.values.get(EMAIL, "")): a for a in actions}
@@ -171,19 +171,6 @@ class CcWriter:
                 self.owner.failed(action, exc)
                 continue
             self.owner.deleted([action])
-
-
-def import_row(values: dict[str, str], mapping: FieldMapping) -> dict[str, Any]:
-    """One import row; the contract's integer fields (``birthday_month``/``_day``) as integers.
-
-    ``canonical_to_import_row`` gives them as strings, which the import refuses row by row
-    ("birthday_month must be an integer"); converted here until the mapping does it.
-    """
-    row: dict[str, Any] = dict(canonical_to_import_row(values, mapping))
-    for key in ("birthday_month", "birthday_day"):
-        if isinstance(row.get(key), str) and row[key].isdigit():
-            row[key] = int(row[key])
-    return row
 
 
 def _email(record: RemoteRecord) -> str:

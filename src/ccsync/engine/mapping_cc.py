@@ -237,18 +237,19 @@ def _import_key(row: MappingRow) -> str:
     return "email" if row.kind == "email" else row.cc_key
 
 
-def canonical_to_import_row(new: Mapping[str, str], mapping: FieldMapping) -> dict[str, str]:
+def canonical_to_import_row(new: Mapping[str, str], mapping: FieldMapping) -> dict[str, Any]:
     """One ``contacts_json_import`` row (non-empty mapped values only).
 
     Home addresses use the plain keys (``street``, ``city``, ``state``, ``zip``, ``country``),
-    other kinds ``<kind>_street`` …; phones ``<kind>_phone``; custom fields ``cf:<name>``.
+    other kinds ``<kind>_street`` …; phones ``<kind>_phone``; custom fields ``cf:<name>``;
+    ``birthday_month``/``birthday_day`` are integers, as the contract types them.
     """
-    row_out: dict[str, str] = {}
+    row_out: dict[str, Any] = {}
     for row in (r for r in mapping.rows if _mapped(r, new) and new[r.crm_field]):
         text = new[row.crm_field]
         if row.kind == "birthday":
             month, day = text.split("-")
-            row_out["birthday_month"], row_out["birthday_day"] = str(int(month)), str(int(day))
+            row_out["birthday_month"], row_out["birthday_day"] = int(month), int(day)
         else:
             row_out[_import_key(row)] = text
     return row_out

@@ -14,10 +14,10 @@ from typing import Any
 from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.connectors.vtiger.state import with_written
 from ccsync.engine.apply import Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
-from ccsync.engine.crm_state import with_written
 from ccsync.engine.mapping import FieldMapping, default_mapping
 from ccsync.engine.outcome import LinkIndex, Tally
 from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings

@@ -178,30 +178,19 @@ class World:
 
     # -- Vtiger as a CRM user ---------------------------------------------------------------------
 
-    def crm_tick(self) -> None:
-        """Move the Vtiger clock one second on, so a person's save gets a new ``modifiedtime``.
-
-        The Vtiger connector skips a version whose ``modifiedtime`` it returned already (1-second
-        resolution), so an edit in the same second as the last read would be missed; reported.
-        """
-        self.emus.post(self.emus.vt, "/_emulator/clock", {"advance": 1.05})
-
     def crm_create(self, **fields: str) -> str:
         """A Vtiger user creates a contact; returns its webservice id."""
-        self.crm_tick()
         fields.setdefault("lastname", "Doe")
         record = self.emus.post(self.emus.vt, "/_emulator/ui/contacts", {"fields": fields})
         return str(record["id"])
 
     def crm_edit(self, crm_id: str, **fields: str) -> None:
         """A Vtiger user edits a contact."""
-        self.crm_tick()
         url = f"{self.emus.vt.base_url}/_emulator/ui/contacts/{crm_id}"
         self.emus.http.patch(url, json={"fields": fields}).raise_for_status()
 
     def crm_delete(self, crm_id: str) -> None:
         """A Vtiger user deletes a contact (Recycle Bin)."""
-        self.crm_tick()
         url = f"{self.emus.vt.base_url}/_emulator/ui/contacts/{crm_id}"
         self.emus.http.request("DELETE", url, json={}).raise_for_status()
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -129,3 +130,23 @@ def test_db_upgrade_reports_the_head_revision(
     current = CliRunner().invoke(app, ["db", "current"])
     revision = current.output.split()[1].rstrip(",")
     assert revision != "none" and current.output.strip().endswith(revision)
+
+
+def test_db_rotate_keys_re_encrypts_every_secret_with_the_new_key(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    env = {"CCSYNC_VTIGER_ACCESS_KEY": KEY, "CCSYNC_CC_CLIENT_SECRET": SECRET}
+    assert _add(runner, env=env).exit_code == 0  # type: ignore[attr-defined]
+    old = (data_dir / "secret.key").read_text().strip()
+    new = Fernet.generate_key().decode()
+    monkeypatch.setenv("CCSYNC_SECRET_KEYS", f"{new},{old}")
+
+    result = runner.invoke(app, ["db", "rotate-keys"])
+
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted 2" in result.output
+    configure_encryption([new])  # the old key is gone: every secret must still be readable
+    with session_factory(init_db(get_settings().database_url)).begin() as session:
+        row = repos.get_connector_by_name(session, "main")
+    assert row is not None and row.vtiger_access_key == KEY and row.client_secret == SECRET

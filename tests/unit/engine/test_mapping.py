@@ -167,8 +167,8 @@ def test_post_body_and_import_row() -> None:
         "job_title": "CTO",
         "company_name": "Acme",
         "other_zip": "12345",
-        "birthday_month": "3",
-        "birthday_day": "9",
+        "birthday_month": 3,
+        "birthday_day": 9,
         "cf:tier": "gold",
     }
 

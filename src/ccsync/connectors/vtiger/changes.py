@@ -8,6 +8,8 @@ distributed over the OR (VTQL has no parentheses).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,10 +66,19 @@ class FeedResult:
     newest: int | None = None
 
 
+def version_of(row: Mapping[str, Any], stamp: int) -> tuple[int, str]:
+    """A record version: its ``modifiedtime`` second and a digest of its content.
+
+    Two saves in the same second share a ``modifiedtime``; only the content tells them apart.
+    """
+    raw = json.dumps(row, sort_keys=True, default=str).encode()
+    return stamp, hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
 class _Collector:
     """Keeps each id once (its latest version) and skips versions already returned."""
 
-    def __init__(self, seen: Mapping[str, int], zone: ZoneInfo) -> None:
+    def __init__(self, seen: Mapping[str, tuple[int, str]], zone: ZoneInfo) -> None:
         self._seen = seen
         self._zone = zone
         self._records: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -77,7 +88,10 @@ class _Collector:
         record_id = str(row.get("id", ""))
         stamp = to_epoch(str(row.get("modifiedtime", "")), self._zone)
         self.newest = stamp if self.newest is None else max(self.newest, stamp)
-        if not record_id or self._seen.get(record_id) == stamp:
+        if not record_id:
+            return
+        known = self._seen.get(record_id)
+        if known is not None and known[0] == stamp and known == version_of(row, stamp):
             return
         self._records.pop(record_id, None)
         self._records[record_id] = (stamp, row)
@@ -115,7 +129,7 @@ def keyset_feed(
     *,
     since: str | None,
     owner: str | None,
-    seen: Mapping[str, int],
+    seen: Mapping[str, tuple[int, str]],
     zone: ZoneInfo,
 ) -> FeedResult:
     """Every record changed after ``since`` (server-zone text; None = all), page by page."""
@@ -138,7 +152,7 @@ def sync_feed(
     *,
     since: int,
     sync_type: str | None,
-    seen: Mapping[str, int],
+    seen: Mapping[str, tuple[int, str]],
     zone: ZoneInfo,
 ) -> FeedResult:
     """Every record changed after epoch ``since`` through the ``sync`` operation."""

@@ -22,6 +22,7 @@ from ccsync.connectors.vtiger.changes import (
     sync_feed,
     to_epoch,
     to_text,
+    version_of,
 )
 from ccsync.connectors.vtiger.client import VtigerClient
 from ccsync.connectors.vtiger.deletions import Bisection, InventoryMismatch, ScopeQueries
@@ -226,9 +227,9 @@ class ChangeReader:
         if feed.newest is not None:
             current = max(current, min(feed.newest, math.floor(now)) - 1)
         state.watermark = current
-        seen = {k: v for k, v in state.seen.items() if v > current}
+        seen = {k: v for k, v in state.seen.items() if v[0] > current}
         for row in records:
             stamp = to_epoch(str(row.get("modifiedtime", "")), self._zone)
             if stamp > current:
-                seen[str(row["id"])] = stamp
+                seen[str(row["id"])] = version_of(row, stamp)
         state.seen = seen

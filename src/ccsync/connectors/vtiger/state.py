@@ -5,8 +5,9 @@ Fields:
 * ``watermark``: server epoch second W; the next read asks for ``modifiedtime > W``. It trails
   the newest record read by one second (and never passes the server clock at the start of the
   read), because a record saved later in the newest second would be missed by a strict ``>``.
-* ``seen``: ``{id: modifiedtime epoch}`` of records already returned with a time after W, so
-  re-reading that tail does not return them twice.
+* ``seen``: ``{id: (modifiedtime epoch, content digest)}`` of records already returned with a
+  time after W, so re-reading that tail does not return them twice — while a second save in the
+  same second (same ``modifiedtime``, other content) is still returned.
 * ``inventory``: sorted record numbers (``crmid``) of the live records in scope.
 * ``prefix``: the Contacts id prefix (``12``) that turns numbers back into ids.
 * ``full_scan_at``: when the last full id listing ran (the daily safety net).
@@ -18,9 +19,10 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -29,7 +31,7 @@ class VtigerState:
 
     who: str = ""
     watermark: int | None = None
-    seen: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, tuple[int, str]] = field(default_factory=dict)
     inventory: list[int] = field(default_factory=list)
     prefix: str = ""
     full_scan_at: float = 0.0
@@ -45,7 +47,8 @@ class VtigerState:
         try:
             data = json.loads(raw)
             state = cls(**data)
-        except (ValueError, TypeError):
+            state.seen = {k: (int(v[0]), str(v[1])) for k, v in state.seen.items()}
+        except (ValueError, TypeError, IndexError):
             return cls(who=who)
         if state.version != STATE_VERSION or state.who != who:
             return cls(who=who)
@@ -79,3 +82,39 @@ class VtigerState:
         """Whether the inventory holds ``number``."""
         index = bisect.bisect_left(self.inventory, number)
         return index < len(self.inventory) and self.inventory[index] == number
+
+
+def with_written(raw: str, created: Sequence[str], deleted: Sequence[str]) -> str:
+    """The stored state ``raw`` told about records the caller itself created or deleted.
+
+    Deletion detection compares ``count(*)`` with the inventory of ids the reads returned. A
+    contact the sync itself creates is not in the inventory until a later read returns it: if a
+    person deletes it before that, the count still matches and the delete would go unnoticed.
+    So the caller adds the ids it created (and drops those it deleted) before storing the state.
+    A state of another version or a first run is returned unchanged.
+    """
+    if not created and not deleted:
+        return raw
+    try:
+        who = str(json.loads(raw).get("who", ""))
+    except (ValueError, AttributeError):
+        return raw
+    state = VtigerState.load(raw, who)
+    if state.first_run:
+        return raw
+    for record_id in created:
+        _note(state, record_id, add=True)
+    for record_id in deleted:
+        _note(state, record_id, add=False)
+    return state.dump()
+
+
+def _note(state: VtigerState, record_id: str, *, add: bool) -> None:
+    prefix, _, number = record_id.partition("x")
+    if not number.isdigit() or (state.prefix and prefix != state.prefix):
+        return
+    state.prefix = state.prefix or prefix
+    if add:
+        state.add(int(number))
+    else:
+        state.remove(int(number))

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import httpx2
 import pytest
 
-from ccsync.connectors.vtiger.changes import _Collector, lookback, to_epoch, to_text
-from ccsync.connectors.vtiger.state import VtigerState
+from ccsync.connectors.vtiger.changes import _Collector, lookback, to_epoch, to_text, version_of
+from ccsync.connectors.vtiger.state import VtigerState, with_written
 from ccsync.connectors.vtiger.transport import Pacer
 from ccsync.errors import QuotaExhausted
 
@@ -16,11 +16,17 @@ UTC_ZONE = ZoneInfo("UTC")
 
 
 def test_state_round_trip_and_foreign_state_means_first_run() -> None:
-    state = VtigerState(who="a", watermark=100, seen={"12x5": 101}, inventory=[9, 3], prefix="12")
+    state = VtigerState(
+        who="a", watermark=100, seen={"12x5": (101, "ab12")}, inventory=[9, 3], prefix="12"
+    )
     state.inventory = sorted(state.inventory)
     raw = state.dump()
     again = VtigerState.load(raw, "a")
-    assert again.watermark == 100 and again.inventory == [3, 9] and again.seen == {"12x5": 101}
+    assert (
+        again.watermark == 100
+        and again.inventory == [3, 9]
+        and again.seen == {"12x5": (101, "ab12")}
+    )
     assert VtigerState.load(raw, "b").first_run
     assert VtigerState.load("not json", "a").first_run
     assert VtigerState.load(None, "a").first_run
@@ -53,13 +59,24 @@ def test_lookback_only_around_a_dst_change() -> None:
 
 
 def test_collector_keeps_latest_version_once_and_skips_seen() -> None:
-    collector = _Collector({"12x1": to_epoch("2026-01-01 00:00:05", UTC_ZONE)}, UTC_ZONE)
-    collector.offer({"id": "12x1", "modifiedtime": "2026-01-01 00:00:05"})  # already returned
+    returned = {"id": "12x1", "modifiedtime": "2026-01-01 00:00:05", "firstname": "Ann"}
+    stamp = to_epoch("2026-01-01 00:00:05", UTC_ZONE)
+    collector = _Collector({"12x1": version_of(returned, stamp)}, UTC_ZONE)
+    collector.offer(dict(returned))  # already returned
     collector.offer({"id": "12x10", "modifiedtime": "2026-01-01 00:00:05"})
     collector.offer({"id": "12x9", "modifiedtime": "2026-01-01 00:00:05"})
     collector.offer({"id": "12x9", "modifiedtime": "2026-01-01 00:00:07"})  # saved again
     assert [r["id"] for r in collector.records()] == ["12x10", "12x9"]
     assert collector.newest == to_epoch("2026-01-01 00:00:07", UTC_ZONE)
+
+
+def test_a_second_save_in_the_same_second_is_returned() -> None:
+    """Same id, same ``modifiedtime``, other content: a new version, never skipped."""
+    returned = {"id": "12x1", "modifiedtime": "2026-01-01 00:00:05", "firstname": "Ann"}
+    stamp = to_epoch("2026-01-01 00:00:05", UTC_ZONE)
+    collector = _Collector({"12x1": version_of(returned, stamp)}, UTC_ZONE)
+    collector.offer({**returned, "firstname": "Anna"})
+    assert [r["firstname"] for r in collector.records()] == ["Anna"]
 
 
 def test_pacer_waits_for_the_minute_reset_and_stops_on_the_daily_quota() -> None:
@@ -85,3 +102,12 @@ def test_pacer_waits_for_the_minute_reset_and_stops_on_the_daily_quota() -> None
     pacer.observe(httpx2.Response(200, headers={"X-RateLimit-Remaining": "0"}))
     with pytest.raises(QuotaExhausted):
         pacer.before()
+
+
+def test_ids_the_caller_wrote_join_and_leave_the_inventory() -> None:
+    raw = VtigerState(who="a", watermark=100, inventory=[3, 9], prefix="12").dump()
+    after = VtigerState.load(with_written(raw, ["12x20"], ["12x3"]), "a")
+    assert after.inventory == [9, 20]
+    assert with_written(raw, ["11x5"], []) == VtigerState.load(raw, "a").dump()
+    first = VtigerState(who="a").dump()
+    assert with_written(first, ["12x20"], []) == first
