@@ -110,8 +110,13 @@ class CCClient:
         params: Params | None = None,
         json: Any = None,
         content: bytes | None = None,
+        stream: bool = False,
+        accept: str = "application/json",
     ) -> httpx2.Response:
         """One request, without retries (a 401 refreshes the token and repeats once).
+
+        With ``stream=True`` the body of a successful answer is left unread for
+        ``iter_bytes()``; the caller closes the response.
 
         Raises:
             ccsync.errors.SyncError: the mapped error of a failed answer.
@@ -119,10 +124,15 @@ class CCClient:
         if content is None and json is not None:
             content = dumps(json).encode()
         token = self._tokens.current()
-        response = self._exchange(method, path, params, content, token.access_token)
+        request = (method, path, params, content, accept, stream)
+        response = self._exchange(*request, token.access_token)
         if response.status_code == 401:
+            response.close()
             token = self._tokens.refresh(token)
-            response = self._exchange(method, path, params, content, token.access_token)
+            response = self._exchange(*request, token.access_token)
+        if stream and response.status_code >= 300:
+            response.read()
+            response.close()
         raise_for_response(response, resets_at=self._resets_at())
         return response
 
@@ -150,18 +160,21 @@ class CCClient:
         path: str,
         params: Params | None,
         content: bytes | None,
+        accept: str,
+        stream: bool,
         access_token: str,
     ) -> httpx2.Response:
         self._spend_budget()
         self._limiter.acquire()
         self.api_calls += 1
-        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": accept}
         if content is not None:
             headers["Content-Type"] = "application/json"
         try:
-            return self._http.request(
+            request = self._http.build_request(
                 method, self.url(path), params=params, content=content, headers=headers
             )
+            return self._http.send(request, stream=stream)
         except httpx2.TransportError as exc:
             raise transport_error(exc) from None
 

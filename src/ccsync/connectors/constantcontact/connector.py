@@ -21,6 +21,7 @@ from ccsync.connectors.constantcontact.activities import ImportResult
 from ccsync.connectors.constantcontact.budget import DailyBudget, MemoryDailyBudget
 from ccsync.connectors.constantcontact.changes import ReadState
 from ccsync.connectors.constantcontact.client import CCClient, Params, RetryPolicy
+from ccsync.connectors.constantcontact.export import ExportRun, export_contacts
 from ccsync.connectors.constantcontact.limiter import api_limiter, token_limiter
 from ccsync.connectors.constantcontact.oauth import TokenHook, TokenManager
 from ccsync.connectors.constantcontact.records import (
@@ -372,3 +373,17 @@ class ConstantContactConnector:
     def delete_many(self, ids: Sequence[str]) -> ImportResult:
         """Bulk soft-delete ``ids`` (≤ 500 per activity)."""
         return activities.delete_many(self.client, ids)
+
+    def export_contacts(self, run: ExportRun | None = None) -> Iterator[dict[str, Any]]:
+        """Active contacts in scope from one bulk export, as partial contact resources.
+
+        Costs O(1) calls (start, status polls, one streamed download) whatever the account
+        size, but the CSV has no ``contact_id``, lists, custom fields, addresses or deleted
+        contacts (see ``export.py``), so it cannot stand in for ``read_all``.
+
+        Args:
+            run: filled in with the activity id, call count and skipped rows.
+        """
+        scoped = self.settings.scope == "lists"
+        lists = [self.ensure_list(self.settings.target_list)] if scoped else []
+        return export_contacts(self.client, run or ExportRun(), lists)
