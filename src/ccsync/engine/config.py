@@ -11,7 +11,7 @@ encrypted in their own columns::
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +64,8 @@ class ConnectorConfig:
     extended_mapping: bool = True
     office_phone_as_work: bool = False
     cc_contact_url: str = "https://app.constantcontact.com/pages/contacts/ui#contact/{cc_id}"
+    custom_fields: list[dict[str, str]] = field(default_factory=list)
+    """Mapped custom fields: ``{"crm_field": "cf_853", "cc_id", "cc_name", "direction"}``."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ConnectorConfig:

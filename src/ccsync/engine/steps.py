@@ -18,7 +18,8 @@ from ccsync.connectors.vtiger.state import with_written
 from ccsync.engine.apply import Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
-from ccsync.engine.mapping import FieldMapping, default_mapping
+from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
+from ccsync.engine.mapping_rows import Direction
 from ccsync.engine.outcome import LinkIndex, Tally
 from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings
 from ccsync.engine.planner import build_plan
@@ -26,6 +27,7 @@ from ccsync.engine.reading import SideRead, email_of, find_twins, read_side
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
 from ccsync.engine.skips import last_skipped
+from ccsync.errors import ConfigError
 from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow
 
 
@@ -62,8 +64,22 @@ class StepsOutcome:
 def mapping_of(config: ConnectorConfig) -> FieldMapping:
     """The field mapping a connector's settings select."""
     return default_mapping(
-        extended=config.extended_mapping, office_phone_as_work=config.office_phone_as_work
+        extended=config.extended_mapping,
+        office_phone_as_work=config.office_phone_as_work,
+        custom=[_custom_field(c) for c in config.custom_fields],
     )
+
+
+_DIRECTIONS: dict[str, Direction] = {d: d for d in ("both", "crm_to_cc", "cc_to_crm")}
+
+
+def _custom_field(raw: dict[str, str]) -> CustomField:
+    """One mapped custom field of the settings (the web form validated it when it was saved)."""
+    name = raw.get("direction", "both")
+    direction = _DIRECTIONS.get(name)
+    if direction is None:
+        raise ConfigError(f"custom field {raw.get('crm_field')}: unknown direction {name!r}")
+    return CustomField(raw["crm_field"], raw["cc_id"], raw["cc_name"], direction)
 
 
 class RunSteps:
