@@ -225,6 +225,7 @@ def _fill(result: RunResult, outcome: StepsOutcome) -> None:
     result.conflicts = outcome.tally.conflicts
     result.held = outcome.held
     result.preview = outcome.preview
+    result.matching = outcome.matching
 
 
 def _failed(recorder: Recorder, result: RunResult, exc: Exception) -> None:

@@ -59,6 +59,7 @@ class StepsOutcome:
     held: dict[str, int]
     preview: list[dict[str, Any]]
     preview_required: bool = False
+    matching: dict[str, int] = field(default_factory=dict)
 
 
 def mapping_of(config: ConnectorConfig) -> FieldMapping:
@@ -115,7 +116,8 @@ class RunSteps:
         tally = Tally()
         if self.options.preview or (plan.preview_required and not self.options.confirm):
             tally.counts = plan.counts()
-            return StepsOutcome("preview", tally, {}, preview_rows(plan), plan.preview_required)
+            rows, required = preview_rows(plan), plan.preview_required
+            return StepsOutcome("preview", tally, {}, rows, required, matching_counts(plan))
         applier = self._apply(plan, reads, links, tally)
         self.recorder.hold([held_write(a) for a in held])
         crm_state = with_written(
@@ -287,6 +289,11 @@ def held_write(action: Action) -> HeldWrite:
     payload = {"values": dict(action.values), "reason": action.reason, "name": action.name}
     payload["source"] = action.source or ""
     return HeldWrite(action.target, action.kind, action.crm_id, action.cc_id, payload)
+
+
+def matching_counts(plan: Plan) -> dict[str, int]:
+    """The plan's first-sync matching report as counts per category."""
+    return {name: len(ids) for name, ids in asdict(plan.report).items()}
 
 
 def preview_rows(plan: Plan) -> list[dict[str, Any]]:

@@ -50,12 +50,9 @@ def preview_of(result: RunResult) -> PreviewView:
 
 
 def matching_report(result: RunResult, actions: list[dict[str, Any]]) -> dict[str, int]:
-    """The first-sync matching report: the runner's counts when it gives them, plus the
-    planned skips per reason (no email, no last name, ambiguous duplicates…)."""
-    report: dict[str, int] = {}
-    given = getattr(result, "matching", None)
-    if isinstance(given, dict):
-        report.update({k: len(v) if isinstance(v, list) else int(v) for k, v in given.items()})
+    """The first-sync matching report (matched, ambiguous, no email, no last name, deleted or
+    unsubscribed CC twins, before the cutoff) plus the planned skips per reason."""
+    report = dict(result.matching)
     for a in actions:
         if a.get("action") == "skip" and a.get("reason"):
             key = f"skipped: {a['reason']}"

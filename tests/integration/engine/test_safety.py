@@ -178,3 +178,19 @@ def test_a_storm_of_server_errors_ends_the_run_without_advancing(world: World) -
     _make_due(world)
     world.until_quiet()
     assert {c["job_title"] for c in world.cc_all()} == {"Stormy"}
+
+
+def test_preview_reports_the_first_sync_matching(world: World) -> None:
+    world.crm_create(lastname="Twin", email="twin@example.com")
+    world.crm_create(lastname="Dup", email="dup@example.com")
+    world.crm_create(lastname="Dup2", email="DUP@example.com")
+    world.crm_create(lastname="Nomail")
+    world.cc_create("twin@example.com", last_name="Twin")
+
+    shown = world.sync(preview=True)
+
+    assert shown.status == "preview"
+    assert shown.matching["matched"] == 1
+    assert shown.matching["ambiguous"] == 1
+    assert shown.matching["no_email"] == 1
+    assert world.links() == [] and len(world.cc_all()) == 1, "a preview writes nothing"
