@@ -119,6 +119,11 @@ def preview(name: str, as_json: JsonOut = False) -> None:
             row["name"], row["reason"], changes[:120],
         )  # fmt: skip
     console.print(table)
+    if any(result.matching.values()):
+        report = Table("first-sync matching", "records", title="Matching report")
+        for category, count in result.matching.items():
+            report.add_row(category.replace("_", " "), str(count))
+        console.print(report)
     console.print(f"{len(result.preview)} planned actions; nothing was written.")
 
 

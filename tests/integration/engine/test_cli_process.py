@@ -74,7 +74,11 @@ def test_preview_json_writes_nothing(world: World) -> None:
     plan = json.loads(shown.stdout)
     assert plan["status"] == "preview"
     assert [(r["side"], r["action"]) for r in plan["preview"]] == [("cc", "create")]
+    assert plan["matching"]["no_email"] == 0 and "matched" in plan["matching"]
     assert world.cc_all() == [] and world.links() == []
+    table = ccsync(world, "preview", "main")
+    assert table.returncode == 0, table.stderr
+    assert "nothing was written" in table.stdout
 
 
 def test_sync_stops_at_preview_and_confirm_applies(world: World) -> None:
