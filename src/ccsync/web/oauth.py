@@ -10,7 +10,7 @@ run (matching by email, Preview when it would write much).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ccsync.connectors.constantcontact.oauth import (
@@ -22,6 +22,7 @@ from ccsync.connectors.constantcontact.oauth import (
 from ccsync.connectors.constantcontact.settings import CCSettings
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import build_cc
+from ccsync.engine.factory import cc_settings as connector_cc_settings
 from ccsync.errors import SyncError
 from ccsync.store.repos.connectors import (
     clear_state,
@@ -47,21 +48,9 @@ def redirect_uri(settings: AppSettings) -> str:
 
 
 def cc_settings(row: ConnectorRow, app_settings: AppSettings) -> CCSettings:
-    """The CC connector settings of ``row`` (with its decrypted client secret)."""
-    config = ConnectorConfig.from_dict(row.settings)
-    return CCSettings(
-        client_id=config.cc_client_id,
-        client_secret=row.client_secret or "",
-        redirect_uri=redirect_uri(app_settings),
-        auth_url=config.cc_auth_url,
-        token_url=config.cc_token_url,
-        revoke_url=config.cc_revoke_url or None,
-        api_base_url=config.cc_api_url.rstrip("/"),
-        scopes=config.cc_scopes,
-        pkce=config.pkce,
-        target_list=config.target_list,
-        scope=config.cc_scope,
-    )
+    """The CC connector settings of ``row``, with the Redirect URI this web app serves."""
+    base = connector_cc_settings(row, ConnectorConfig.from_dict(row.settings))
+    return replace(base, redirect_uri=redirect_uri(app_settings))
 
 
 def token_store(ctx: WebContext, connector_id: int) -> DbTokenStore:
@@ -164,13 +153,15 @@ def _record_account(ctx: WebContext, row: ConnectorRow, account: str) -> bool:
 
 def revoke_access(ctx: WebContext, row: ConnectorRow) -> str:
     """Revoke at CC (best effort), forget the tokens, stop syncing; the sentence to show."""
-    settings = cc_settings(row, ctx.settings)
     tokens = token_store(ctx, row.id)
     had_tokens = tokens.load() is not None
+    settings: CCSettings | None = None
     try:
+        settings = cc_settings(row, ctx.settings)
         accepted = revoke(settings, tokens)
-    except SyncError:
+    except SyncError:  # incomplete OAuth settings, or the provider failed: delete locally
         accepted = False
+        tokens.clear()
     with ctx.sessions.begin() as session:
         set_connector_status(session, row.id, "needs_sign_in", "Access revoked.")
     if not had_tokens:
@@ -179,7 +170,8 @@ def revoke_access(ctx: WebContext, row: ConnectorRow) -> str:
         return (
             "Access revoked: Constant Contact accepted the revocation and the tokens are deleted."
         )
-    where = "no Revoke URL is set" if settings.revoke_endpoint() is None else "the request failed"
+    unset = settings is None or settings.revoke_endpoint() is None
+    where = "no Revoke URL is set" if unset else "the request failed"
     return (
         f"The tokens are deleted here, but Constant Contact could not be asked to revoke them "
         f"({where}). To remove ccsync's access, open your Constant Contact account → "
