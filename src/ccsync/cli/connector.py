@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,9 +53,15 @@ CcScope = Annotated[str | None, typer.Option(help="account|lists")]
 Debug = Annotated[bool | None, typer.Option("--debug/--no-debug", help="Debug Mode (24 h).")]
 
 
-def settings_changes(**options: Any) -> dict[str, Any]:
-    """The ``ConnectorConfig`` fields given on the command line (CLI spellings mapped)."""
-    out = {k: v for k, v in options.items() if v is not None}
+def settings_changes(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``ConnectorConfig`` fields among a command's options that were given.
+
+    Args:
+        options: the command's parameters (``locals()`` at its top); names that are not
+            settings (name, owner, secret files, debug) are ignored. CLI spellings are mapped.
+    """
+    names = {f.name for f in fields(ConnectorConfig)}
+    out = {k: v for k, v in options.items() if k in names and v is not None}
     if "direction" in out:
         out["direction"] = str(out["direction"]).replace("-", "_")
     return out
@@ -115,15 +123,7 @@ def add(
     debug: Debug = None,
 ) -> None:
     """Add a connector (admins); secrets come from the environment, a file or a prompt."""
-    changes = settings_changes(
-        vtiger_url=vtiger_url, vtiger_username=vtiger_username, vtiger_flavour=vtiger_flavour,
-        vtiger_timezone=vtiger_timezone, cc_client_id=cc_client_id, cc_auth_url=cc_auth_url,
-        cc_token_url=cc_token_url, cc_revoke_url=cc_revoke_url, cc_api_url=cc_api_url,
-        cc_redirect_uri=cc_redirect_uri, cc_scopes=cc_scopes, pkce=pkce, direction=direction,
-        sync_records_from=sync_records_from, conflict_policy=conflict_policy,
-        crm_delete_policy=crm_delete_policy, cc_delete_policy=cc_delete_policy,
-        frequency=frequency, target_list=target_list, crm_scope=crm_scope, cc_scope=cc_scope,
-    )  # fmt: skip
+    changes = settings_changes(locals())
     config = _validated(ConnectorConfig(), changes)
     if "offline_access" not in config.cc_scopes.split():
         console.print(
@@ -189,15 +189,7 @@ def set_(
     debug: Debug = None,
 ) -> None:
     """Change settings of a connector (only the options given)."""
-    changes = settings_changes(
-        vtiger_url=vtiger_url, vtiger_username=vtiger_username, vtiger_flavour=vtiger_flavour,
-        vtiger_timezone=vtiger_timezone, cc_client_id=cc_client_id, cc_auth_url=cc_auth_url,
-        cc_token_url=cc_token_url, cc_revoke_url=cc_revoke_url, cc_api_url=cc_api_url,
-        cc_redirect_uri=cc_redirect_uri, cc_scopes=cc_scopes, pkce=pkce, direction=direction,
-        sync_records_from=sync_records_from, conflict_policy=conflict_policy,
-        crm_delete_policy=crm_delete_policy, cc_delete_policy=cc_delete_policy,
-        frequency=frequency, target_list=target_list, crm_scope=crm_scope, cc_scope=cc_scope,
-    )  # fmt: skip
+    changes = settings_changes(locals())
     key = _secret("CCSYNC_VTIGER_ACCESS_KEY", vtiger_access_key_file, "", ask=False)
     secret = _secret("CCSYNC_CC_CLIENT_SECRET", cc_client_secret_file, "", ask=False)
     with store() as sessions:
