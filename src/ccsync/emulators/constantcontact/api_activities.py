@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -88,6 +89,48 @@ async def _membership(request: Request, ctx: Ctx, kind: str) -> JSONResponse:
         total = len(payload.pop("selected"))
         payload.update(list_ids=targets, status={"list_count": len(targets)})
         return _accept(ctx, kind, total, payload)
+
+
+@router.post("/activities/list_delete")
+async def lists_delete(request: Request, ctx: Ctx = Depends(api_context)) -> JSONResponse:
+    """``postListDelete``: up to 100 lists go at once, their memberships when it completes."""
+    body = _object(await json_body(request))
+    account = ctx.account
+    with ctx.state.lock:
+        problems: list[str] = []
+        list_ids = check_id_list(problems, "list_ids", body.get("list_ids"), 100, minimum=1)
+        problems += _unknown_lists(account, list_ids)
+        if problems:
+            raise bad_request(*problems)
+        now = ctx.state.now()
+        for list_id in list_ids:
+            account.lists[list_id]["deleted_at"] = now
+        wanted = set(list_ids)
+        total = sum(1 for c in account.contacts.values() if wanted & set(c["list_memberships"]))
+        payload = {"source_lists": list_ids, "list_ids": list_ids}
+        payload["status"] = {"list_count": len(list_ids)}
+        return _accept(ctx, "remove_lists", total, payload)
+
+
+@router.post("/activities/custom_fields_delete")
+async def fields_delete(request: Request, ctx: Ctx = Depends(api_context)) -> JSONResponse:
+    """``postCustomFieldDelete``: up to 100 custom fields, deleted when the activity completes."""
+    body = _object(await json_body(request))
+    account = ctx.account
+    with ctx.state.lock:
+        problems: list[str] = []
+        raw = body.get("custom_field_ids")
+        field_ids = check_id_list(problems, "custom_field_ids", raw, 100, minimum=1)
+        problems += [
+            f"Unknown custom_field_id {i[:60]}" for i in field_ids if i not in account.custom_fields
+        ]
+        if problems:
+            raise bad_request(*problems)
+        payload = {"custom_field_ids": list(dict.fromkeys(field_ids))}
+        answer = _accept(ctx, "delete_fields", len(payload["custom_field_ids"]), payload)
+    view = json.loads(answer.body)
+    view.pop("status", None)  # ``ActivityDeleteCustomFields`` has no status object
+    return JSONResponse(view, status_code=201)
 
 
 @router.post("/activities/contact_exports")

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from ccsync.emulators.constantcontact import activities
+from ccsync.emulators.constantcontact import activities, bulk
 from ccsync.emulators.constantcontact.query import QueryError, parse_bool, parse_limit
 from ccsync.emulators.constantcontact.runtime import (
     Ctx,
@@ -219,11 +219,7 @@ def delete_field(custom_field_id: str, ctx: Ctx = Depends(api_context)) -> Respo
     """``deleteCustomField``: 204; values on contacts go too."""
     with ctx.state.lock:
         _field_or_404(ctx.account, custom_field_id)
-        del ctx.account.custom_fields[custom_field_id]
-        for contact in ctx.account.contacts.values():
-            contact["custom_fields"] = [
-                c for c in contact["custom_fields"] if c["custom_field_id"] != custom_field_id
-            ]
+        bulk.delete_custom_field(ctx.account, custom_field_id)
         mutated(ctx.state)
     return Response(status_code=204)
 

@@ -14,11 +14,13 @@ from ccsync.emulators.constantcontact import (
     api_activities,
     api_contacts,
     api_lists,
+    api_lookups,
     control,
     oauth_routes,
 )
 from ccsync.emulators.constantcontact.runtime import ApiError, Runtime
 from ccsync.emulators.constantcontact.state import EmulatorState
+from ccsync.emulators.constantcontact.validation import is_uuid
 from ccsync.emulators.faults import FaultMiddleware
 
 COUNTED_PREFIXES = ("/v3", "/oauth2")
@@ -30,6 +32,7 @@ def create_app(state: EmulatorState) -> tuple[ASGIApp, Runtime]:
     api = FastAPI(title="Constant Contact v3 emulator", docs_url=None, redoc_url=None)
     api.state.rt = rt
     routers = (
+        api_lookups.router,  # before the ``{contact_id}`` / ``{list_id}`` routes it shadows
         api_contacts.router,
         api_lists.router,
         api_activities.router,
@@ -57,12 +60,28 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """Unknown routes and methods answer in CC's array shape instead of FastAPI's."""
     assert isinstance(exc, StarletteHTTPException)
-    key = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+    status, detail, headers = exc.status_code, str(exc.detail), exc.headers
+    if status == 405 and not _names_a_resource(request):
+        status, detail, headers = 404, "Not Found", None
+    key = {404: "not_found", 405: "method_not_allowed"}.get(status, "error")
     return JSONResponse(
-        [{"error_key": key, "error_message": str(exc.detail)}],
-        status_code=exc.status_code,
-        headers=exc.headers,
+        [{"error_key": key, "error_message": detail}], status_code=status, headers=headers
     )
+
+
+def _names_a_resource(request: Request) -> bool:
+    """Whether the path is a resource of some route (a literal path, or ids that are uuids).
+
+    ``POST /v3/activities/contacts_taggings_add`` only looks like ``/activities/{activity_id}``:
+    it is an unknown path (404), not a known resource with the wrong method (405).
+    """
+    path = request.url.path
+    for route in request.app.routes:
+        if isinstance(route, APIRoute):
+            found = route.path_regex.match(path)
+            if found and all(is_uuid(v) for v in found.groupdict().values()):
+                return True
+    return False
 
 
 class CountingMiddleware:

@@ -67,6 +67,18 @@ def apply(state: EmulatorState, account: Account, activity: Record, now: str) ->
             ops.remove_lists(contact, targets, now, state.config)
     elif kind == "export":
         account.exports[activity["activity_id"]] = _export_csv(account, payload)
+    elif kind == "delete_fields":
+        for field_id in payload["custom_field_ids"]:
+            delete_custom_field(account, field_id)
+
+
+def delete_custom_field(account: Account, field_id: str) -> None:
+    """Remove a custom field and every contact's value of it."""
+    account.custom_fields.pop(field_id, None)
+    for contact in account.contacts.values():
+        contact["custom_fields"] = [
+            c for c in contact["custom_fields"] if c["custom_field_id"] != field_id
+        ]
 
 
 def _selected(account: Account, payload: dict[str, Any]) -> list[Record]:
