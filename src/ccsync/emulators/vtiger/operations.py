@@ -21,7 +21,7 @@ def perform(
         VtigerError: the real server's error for this request.
     """
     if operation == "listtypes":
-        return schema.listtypes(user.is_admin)
+        return schema.listtypes(user.is_admin, params.get("fieldTypeList"))
     if operation == "describe":
         module = params.get("elementType", "")
         if module not in store.schemas:

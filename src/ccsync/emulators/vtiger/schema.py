@@ -15,6 +15,8 @@ from html.entities import codepoint2name
 from importlib import resources
 from typing import Any
 
+from ccsync.emulators.vtiger import fieldtypes
+
 USERS_PREFIX = "19"
 GROUPS_PREFIX = "20"
 BOOLEAN_TRUE = {"1", "true", "on"}
@@ -64,12 +66,20 @@ def _metadata() -> dict[str, Any]:
     return loaded
 
 
-def listtypes(is_admin: bool) -> dict[str, Any]:
-    """The listtypes result; non-admins do not see ``Users`` (fixture: 34 vs 35 types)."""
+def listtypes(is_admin: bool, field_type_list: str | None = None) -> dict[str, Any]:
+    """The listtypes result; non-admins do not see ``Users`` (fixture: 34 vs 35 types).
+
+    With a ``fieldTypeList`` only the modules having a field of one of those types remain;
+    the non-module types (``Groups``, ``Currency`` …) are dropped (``ModuleTypes.php``).
+    """
     result = copy.deepcopy(_metadata()["listtypes"])
     if not is_admin:
         result["types"] = [t for t in result["types"] if t != "Users"]
         result["information"].pop("Users", None)
+    wanted = fieldtypes.requested_types(field_type_list)
+    if wanted is not None:
+        result["types"] = fieldtypes.modules_with(result["types"], wanted)
+        result["information"] = {t: result["information"][t] for t in result["types"]}
     return dict(result)
 
 

@@ -57,9 +57,13 @@ async def endpoint(request: Request) -> Response:
 
 
 def _check_method(method: str, operation: str) -> None:
-    """GET operations read only the query string, POST ones only the body."""
-    if operation in GET_OPERATIONS and method != "GET":
-        raise VtigerError("ACCESS_DENIED", f"{DENIED} for {operation}")
+    """A POST operation sent by another method finds no parameters (``$_POST`` is empty).
+
+    GET (read) operations need no check: the real server reads their parameters from the URL
+    query string (``$_GET``) whatever the HTTP method, so ``POST ?operation=getchallenge&…``
+    works and a POST with the parameters only in the body finds none (``OperationManager::
+    getOperationInput()``).
+    """
     if operation in POST_OPERATIONS and method != "POST":
         raise VtigerError("ACCESS_DENIED", DENIED)
 
