@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -28,13 +27,18 @@ STATES = ("initialized", "processing", "completed", "cancelled", "failed", "time
 
 def _accept(ctx: Ctx, kind: str, total: int, payload: dict[str, Any]) -> JSONResponse:
     """Queue an activity (429 at 1,000 queued) and answer 201 with its status."""
+    return JSONResponse(_queue(ctx, kind, total, payload), status_code=201)
+
+
+def _queue(ctx: Ctx, kind: str, total: int, payload: dict[str, Any]) -> Record:
+    """Queue an activity (429 at 1,000 queued); its status as the API shows it now."""
     state = ctx.state
     now = state.clock.time()
     if activities.queued(ctx.account, now) >= activities.QUEUE_LIMIT:
         raise ApiError(429, activities.QUEUE_FULL)
     activity = activities.enqueue(state, ctx.account, kind, total, payload)
     mutated(state)
-    return JSONResponse(activities.view(activity, now), status_code=201)
+    return activities.view(activity, now)
 
 
 @router.post("/activities/contacts_json_import")
@@ -107,7 +111,7 @@ async def lists_delete(request: Request, ctx: Ctx = Depends(api_context)) -> JSO
             account.lists[list_id]["deleted_at"] = now
         wanted = set(list_ids)
         total = sum(1 for c in account.contacts.values() if wanted & set(c["list_memberships"]))
-        payload = {"source_lists": list_ids, "list_ids": list_ids}
+        payload: dict[str, Any] = {"source_lists": list_ids, "list_ids": list_ids}
         payload["status"] = {"list_count": len(list_ids)}
         return _accept(ctx, "remove_lists", total, payload)
 
@@ -126,9 +130,8 @@ async def fields_delete(request: Request, ctx: Ctx = Depends(api_context)) -> JS
         ]
         if problems:
             raise bad_request(*problems)
-        payload = {"custom_field_ids": list(dict.fromkeys(field_ids))}
-        answer = _accept(ctx, "delete_fields", len(payload["custom_field_ids"]), payload)
-    view = json.loads(answer.body)
+        unique = list(dict.fromkeys(field_ids))
+        view = _queue(ctx, "delete_fields", len(unique), {"custom_field_ids": unique})
     view.pop("status", None)  # ``ActivityDeleteCustomFields`` has no status object
     return JSONResponse(view, status_code=201)
 

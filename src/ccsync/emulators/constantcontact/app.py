@@ -49,6 +49,7 @@ def create_app(state: EmulatorState) -> tuple[ASGIApp, Runtime]:
         for route in router.routes
         if isinstance(route, APIRoute)
     ]
+    api.state.route_regexes = [regex for regex, _ in templates]
     return CountingMiddleware(FaultMiddleware(api, rt.faults), templates, rt), rt
 
 
@@ -76,11 +77,11 @@ def _names_a_resource(request: Request) -> bool:
     it is an unknown path (404), not a known resource with the wrong method (405).
     """
     path = request.url.path
-    for route in request.app.routes:
-        if isinstance(route, APIRoute):
-            found = route.path_regex.match(path)
-            if found and all(is_uuid(v) for v in found.groupdict().values()):
-                return True
+    regexes: list[Pattern[str]] = request.app.state.route_regexes
+    for regex in regexes:
+        found = regex.match(path)
+        if found and all(is_uuid(v) for v in found.groupdict().values()):
+            return True
     return False
 
 
