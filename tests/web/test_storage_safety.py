@@ -132,3 +132,36 @@ def test_wider_modes_are_warned_about_at_start(
     for name in (str(data), "ccsync.db", "secret.key"):
         assert name in warned
     assert "0755" in warned and "0644" in warned
+
+
+@pytest.mark.postgres
+def test_a_read_only_postgres_database_is_recognised() -> None:
+    import secrets as token
+
+    import psycopg
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from ccsync.store.db import init_db, make_engine
+    from ccsync.store.writable import is_read_only_error, write_problem
+
+    admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+    name = f"ccsync_ro_{token.token_hex(6)}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        engine = init_db(url)
+        assert write_problem(engine) is None
+        engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        engine = make_engine(url)
+        assert write_problem(engine) is not None and READ_ONLY in str(write_problem(engine))
+        with pytest.raises(DBAPIError) as failed, engine.begin() as conn:
+            conn.execute(text("DELETE FROM users"))
+        assert is_read_only_error(failed.value)
+        engine.dispose()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
