@@ -365,3 +365,15 @@ def test_sync_now_never_redirects_off_site(user_client: TestClient, env: WebEnv)
     back = f"http://127.0.0.1:8765/connectors/{env.user_connector}/log?run=1"
     answer = user_client.post(path, data=data, headers={"referer": back})
     assert answer.headers["location"] == f"/connectors/{env.user_connector}/log?run=1"
+
+
+def test_housekeeping_deletes_ended_sessions(env: WebEnv) -> None:
+    from ccsync.web.app import _housekeeping
+
+    with _client(env, USER), _client(env, ADMIN):
+        old = utcnow() - timedelta(days=30)
+        with env.ctx.sessions.begin() as session:
+            session.execute(update(WebSession).values(last_seen_at=old, expires_at=old))
+        _housekeeping(env.ctx.settings, env.ctx.sessions)
+        with env.ctx.sessions() as session:
+            assert session.query(WebSession).count() == 0

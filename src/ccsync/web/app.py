@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -35,6 +36,7 @@ from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
 from ccsync.settings import AppSettings, check_permissions
 from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
+from ccsync.store.repos.websessions import purge_sessions
 from ccsync.store.writable import READ_ONLY_MESSAGE, is_read_only_error
 from ccsync.web.csrf import FormCSRFMiddleware
 from ccsync.web.deps import LoginRequired, PasswordChangeRequired
@@ -91,7 +93,7 @@ def create_app(
         or LocalBackend(
             settings,
             schedules=lambda: load_schedules(sessions),
-            housekeeping=lambda: purge_debug_log(sessions, settings.debug_retention_days),
+            housekeeping=lambda: _housekeeping(settings, sessions),
         ),
         LoginThrottle(free=settings.login_free_failures, max_wait=settings.login_max_backoff_s),
         HashingGate(settings.login_max_hashing),
@@ -135,6 +137,13 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, base_url=settings.base_url)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _housekeeping(settings: AppSettings, sessions: sessionmaker[Session]) -> None:
+    """The backend's daily chores: old Debug Log entries, expired and idle web sessions."""
+    purge_debug_log(sessions, settings.debug_retention_days)
+    with sessions.begin() as session:
+        purge_sessions(session, idle=timedelta(minutes=settings.session_idle_minutes))
 
 
 def _wants_json(request: Request) -> bool:
