@@ -67,6 +67,13 @@ def test_sync_now_says_the_database_cannot_be_written(read_only: TestClient, env
     assert api.status_code == 503 and READ_ONLY in api.json()["detail"]
 
 
+def test_signing_out_on_a_read_only_database_still_drops_the_cookie(
+    read_only: TestClient,
+) -> None:
+    assert read_only.post("/logout", data={"csrftoken": csrf(read_only)}).status_code == 303
+    assert read_only.get("/api/me").status_code == 401
+
+
 def test_signing_in_on_a_read_only_database_is_a_clear_error(env: WebEnv) -> None:
     settings = get_settings(data_dir=env.ctx.settings.data_dir, database_url=_read_only_url(env))
     app = create_app(settings, scheduler=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccsync.store.repos.rows import UserRow
 from ccsync.store.repos.users import set_time_zone
@@ -26,6 +28,7 @@ from ccsync.web.templating import flash, render
 from ccsync.web.throttle import HashingBusy
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 ZONES = sorted(available_timezones())
 
 
@@ -110,8 +113,11 @@ def logout(request: Request) -> Response:
     """End the session here and in the store (the old cookie stops working)."""
     token = request.session.get(SESSION_TOKEN)
     if isinstance(token, str):
-        with get_ctx(request).sessions.begin() as session:
-            end_session(session, token)
+        try:
+            with get_ctx(request).sessions.begin() as session:
+                end_session(session, token)
+        except SQLAlchemyError:  # a read-only database: the cookie is dropped all the same
+            log.warning("could not end the session in the store (database not writable)")
         audit(request, "logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
