@@ -34,10 +34,11 @@ def read_only(env: WebEnv) -> Iterator[TestClient]:
     """A browser signed in as the standard user, on an app whose database is read-only."""
     with TestClient(env.app, follow_redirects=False) as writable:
         login(writable, *USER)  # the session row is written while the database still can be
-        cookies = dict(writable.cookies)
+        cookies = writable.cookies
     settings = get_settings(data_dir=env.ctx.settings.data_dir, database_url=_read_only_url(env))
     app = create_app(settings, scheduler=False)
-    with TestClient(app, follow_redirects=False, cookies=cookies) as client:
+    with TestClient(app, follow_redirects=False) as client:
+        client.cookies.update(cookies)  # with their domain, so the app can also delete them
         yield client
     app.state.ctx.engine.dispose()
 
