@@ -173,3 +173,12 @@ def test_a_read_only_postgres_database_is_recognised() -> None:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_uri_database_url_leaves_no_stray_files_in_the_working_directory(
+    env: WebEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = get_settings(data_dir=env.ctx.settings.data_dir, database_url=_read_only_url(env))
+    create_app(settings, scheduler=False).state.ctx.engine.dispose()
+    assert not (tmp_path / "file:").exists()
