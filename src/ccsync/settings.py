@@ -19,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from ccsync.errors import ConfigError
 
@@ -43,6 +45,13 @@ class AppSettings(BaseSettings):
         session_secret: key that signs web sessions.
         base_url: the externally visible URL of the web app.
         debug_retention_days: how long debug-log entries are kept.
+        session_lifetime_hours: a web sign-in ends this long after it started.
+        session_idle_minutes: a web sign-in ends after this long without a request.
+        max_body_bytes: the largest request body the web app reads (413 above it).
+        metrics_token: the Bearer token ``/metrics`` requires (unset: ``/metrics`` is off).
+        login_max_hashing: password checks that may run at once (more answer 503 at once).
+        login_free_failures: wrong passwords allowed per account or address before backoff.
+        login_max_backoff_s: the longest wait the login backoff imposes.
     """
 
     model_config = SettingsConfigDict(
@@ -55,13 +64,23 @@ class AppSettings(BaseSettings):
     session_secret: SecretStr = SecretStr("")
     base_url: str = "http://127.0.0.1:8765"
     debug_retention_days: int = Field(default=30, ge=1)
+    session_lifetime_hours: float = Field(default=24 * 7, gt=0)
+    session_idle_minutes: float = Field(default=8 * 60, gt=0)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    metrics_token: SecretStr = SecretStr("")
+    login_max_hashing: int = Field(default=4, ge=1)
+    login_free_failures: int = Field(default=5, ge=1)
+    login_max_backoff_s: int = Field(default=900, ge=1)
 
     @model_validator(mode="after")
     def _resolve(self) -> AppSettings:
         self.data_dir = self.data_dir.expanduser().resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+            self.data_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
+        _create_private_sqlite_file(self.database_url)
         if not self.secret_keys.get_secret_value().strip():
             self.secret_keys = SecretStr(self._key_from_file())
         _check_fernet_keys(split_keys(self.secret_keys.get_secret_value()))
@@ -88,6 +107,60 @@ class AppSettings(BaseSettings):
     def fernet_keys(self) -> list[str]:
         """The Fernet keys, current first."""
         return split_keys(self.secret_keys.get_secret_value())
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a SQLite database URL (None for memory databases and other dialects)."""
+    if not database_url.startswith("sqlite"):
+        return None
+    url = make_url(database_url)
+    name = url.database or ""
+    if not name or name == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    if name.startswith("file:"):  # a URI filename (``?uri=true``)
+        name = name[len("file:") :]
+    return Path(name).expanduser()
+
+
+def _create_private_sqlite_file(database_url: str) -> None:
+    # SQLite gives -wal and -shm the mode of the database file, so an owner-only empty file
+    # created here keeps all three private (an existing file is left alone; see
+    # ``check_permissions`` for the warning when it is wider).
+    path = sqlite_path(database_url)
+    if path is None or path.exists() or not path.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        path.chmod(0o600)
+
+
+def check_permissions(settings: AppSettings) -> list[str]:
+    """Warnings for files other local users could read: data dir wider than 0700, database,
+    its ``-wal``/``-shm`` journal and the key files wider than 0600.
+
+    Returns:
+        One sentence per file that is too open (empty when all are private).
+    """
+    warnings = []
+    checks: list[tuple[Path, int]] = [(settings.data_dir, 0o700)]
+    db = sqlite_path(settings.database_url)
+    if db is not None:
+        checks += [(db, 0o600), (Path(f"{db}-wal"), 0o600), (Path(f"{db}-shm"), 0o600)]
+    checks += [
+        (settings.data_dir / SECRET_KEY_FILE, 0o600),
+        (settings.data_dir / SESSION_KEY_FILE, 0o600),
+    ]
+    for path, allowed in checks:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            continue
+        if mode & ~allowed:
+            warnings.append(
+                f"{path} has mode {mode:04o}; other local users may read it "
+                f"(run: chmod {allowed:04o} {path})"
+            )
+    return warnings
 
 
 def split_keys(raw: str) -> list[str]:

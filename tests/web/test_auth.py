@@ -44,6 +44,7 @@ def test_first_start_creates_an_admin_who_changes_the_password(tmp_path: Path) -
             "/login", data={"username": name, "password": password, "csrftoken": token}
         )
         assert answer.headers["location"] == "/password"
+        token = csrf(client)  # sign-in gives a fresh token, tied to the new session
         assert client.get("/").headers["location"] == "/password"
         assert client.get("/api/connectors").status_code == 403
         short = {"current": password, "new": "short", "confirm": "short", "csrftoken": token}
@@ -52,7 +53,7 @@ def test_first_start_creates_an_admin_who_changes_the_password(tmp_path: Path) -
         good = {"current": password, "new": new, "confirm": new, "csrftoken": token}
         assert client.post("/password", data=good).headers["location"] == "/"
         assert client.get("/").status_code == 200
-        client.post("/logout", data={"csrftoken": token})
+        client.post("/logout", data={"csrftoken": csrf(client)})
         login(client, name, new)
 
 

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 
 import httpx2
+from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from ccsync.connectors.trace import TraceEntry, redact
@@ -97,8 +98,9 @@ def test_an_unknown_run_or_a_bad_filter_is_a_clear_error(
         admin_client.get(f"/connectors/{cid}/runs/999/items?side=cc&action=created").status_code
         == 404
     )
+    own = _record_run(env, cid)
     assert (
-        admin_client.get(f"/connectors/{cid}/runs/1/items?side=xx&action=created").status_code
+        admin_client.get(f"/connectors/{cid}/runs/{own}/items?side=xx&action=created").status_code
         == 422
     )
     other = _record_run(env, env.user_connector)
@@ -124,7 +126,9 @@ def test_the_debug_log_shows_redacted_entries_and_downloads(
 
 def test_metrics_count_runs_and_records(admin_client: TestClient, env: WebEnv) -> None:
     _record_run(env, env.admin_connector)
-    text = admin_client.get("/metrics").text
+    env.ctx.settings.metrics_token = SecretStr("metrics-token-1")
+    auth = {"authorization": "Bearer metrics-token-1"}
+    text = admin_client.get("/metrics", headers=auth).text
     assert 'ccsync_runs_total{connector="Admin CC",status="succeeded"} 1' in text
     assert 'ccsync_records_total{connector="Admin CC",side="cc",action="created"} 2' in text
     assert "ccsync_last_run_timestamp_seconds" in text

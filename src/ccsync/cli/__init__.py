@@ -25,5 +25,8 @@ app.command("log")(log_cmd.log)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (a database failure is one clear line, not a traceback)."""
+    from ccsync.cli.common import database_errors
+
+    with database_errors():
+        app()

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ccsync.cli.common import connector_by_name, console, load_settings, store
+from ccsync.cli.common import connector_by_name, console, database_errors, load_settings, store
 from ccsync.engine.result import Progress as RunProgress
 from ccsync.engine.result import RunResult
 from ccsync.engine.runner import execute_run, resolve_held
@@ -89,15 +89,16 @@ def sync(
 ) -> None:
     """Run a sync of connector NAME now, in the foreground."""
     settings = load_settings()
-    connector_id = _resolve(name)
-    with _bar(not as_json) as bar:
-        callback = _callback(bar)
-        result = ForegroundBackend(settings).run_now(
-            connector_id,
-            "cli",
-            confirm=confirm,
-            progress=callback,
-        )
+    with database_errors(as_json):
+        connector_id = _resolve(name)
+        with _bar(not as_json) as bar:
+            callback = _callback(bar)
+            result = ForegroundBackend(settings).run_now(
+                connector_id,
+                "cli",
+                confirm=confirm,
+                progress=callback,
+            )
     _print(result, as_json)
     raise typer.Exit(_exit_code(result))
 
@@ -105,7 +106,8 @@ def sync(
 def preview(name: str, as_json: JsonOut = False) -> None:
     """Show what a run would do now (nothing is written)."""
     settings = load_settings()
-    result = execute_run(settings, _resolve(name), "preview", preview=True)
+    with database_errors(as_json):
+        result = execute_run(settings, _resolve(name), "preview", preview=True)
     if as_json:
         typer.echo(json.dumps(result.to_json(), sort_keys=True))
         raise typer.Exit(0 if result.status == "preview" else EXIT_FAILED)
@@ -138,6 +140,7 @@ def held(
         console.print("Give exactly one of --confirm or --discard.")
         raise typer.Exit(EXIT_FAILED)
     settings = load_settings()
-    result = resolve_held(settings, _resolve(name), confirm=confirm)
+    with database_errors(as_json):
+        result = resolve_held(settings, _resolve(name), confirm=confirm)
     _print(result, as_json)
     raise typer.Exit(_exit_code(result))

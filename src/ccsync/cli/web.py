@@ -12,8 +12,10 @@ import uvicorn
 
 from ccsync.cli.common import console, fail, load_settings, store
 from ccsync.emulators.serve import bind
+from ccsync.store.repos.audit import record_event
 from ccsync.store.repos.rows import AlreadyExists
-from ccsync.store.repos.users import create_user
+from ccsync.store.repos.users import create_user, get_user_by_name
+from ccsync.store.repos.websessions import end_user_sessions
 
 PASSWORD_ENV = "CCSYNC_USER_PASSWORD"
 
@@ -107,12 +109,26 @@ def user_add(
     with store() as sessions:
         try:
             with sessions.begin() as session:
-                create_user(
-                    session, name, password, role="admin" if admin else "user", time_zone=time_zone
-                )
+                role = "admin" if admin else "user"
+                create_user(session, name, password, role=role, time_zone=time_zone)
+                record_event(session, "user_added", actor="cli", target=f"user {name}", detail=role)
         except (AlreadyExists, ValueError) as exc:
             raise fail(str(exc)) from None
     console.print(f"Created {'admin' if admin else 'user'} {name!r}.", highlight=False)
+
+
+@user_app.command("end-sessions")
+def user_end_sessions(name: str = typer.Argument(..., help="Login name.")) -> None:
+    """Sign a user out of the web app everywhere (every open session ends now)."""
+    with store() as sessions, sessions.begin() as session:
+        user = get_user_by_name(session, name)
+        if user is None:
+            raise fail(f"no user named {name!r}")
+        ended = end_user_sessions(session, user.id)
+        record_event(
+            session, "sessions_ended", actor="cli", target=f"user {name}", detail=f"{ended} ended"
+        )
+    console.print(f"Signed {name!r} out: {ended} session(s) ended.", highlight=False)
 
 
 def demo(

@@ -1,9 +1,12 @@
 """The web application: ``create_app(settings)`` builds the FastAPI app of ``ccsync serve``.
 
 Pages are server-rendered Jinja2 with htmx (vendored) for the live bits; the JSON API lives under
-``/api/`` with its OpenAPI document at ``/api/openapi.json``. Sessions are signed cookies
-(Starlette ``SessionMiddleware``); every state-changing request needs the CSRF token
-(``FormCSRFMiddleware``: hidden field or ``x-csrftoken`` header).
+``/api/`` with its OpenAPI document at ``/api/openapi.json`` (signed-in users only; no Swagger
+UI). Sessions are server-side (``web_sessions``; the signed Starlette session cookie carries the
+token); every state-changing request needs the CSRF token tied to the session
+(``FormCSRFMiddleware``: hidden field or ``x-csrftoken`` header) and, when the browser names
+one, the app's own origin. Request bodies are capped (``BodyLimitMiddleware``) before anything
+reads them, and every answer carries the security headers (``SecurityHeadersMiddleware``).
 
 Example::
 
@@ -13,29 +16,37 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
-from ccsync.settings import AppSettings
+from ccsync.settings import AppSettings, check_permissions
 from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
+from ccsync.store.repos.websessions import purge_sessions
+from ccsync.store.writable import READ_ONLY_MESSAGE, is_read_only_error
 from ccsync.web.csrf import FormCSRFMiddleware
 from ccsync.web.deps import LoginRequired, PasswordChangeRequired
 from ccsync.web.routes import register_routes
+from ccsync.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from ccsync.web.templating import render
+from ccsync.web.throttle import HashingGate, LoginThrottle
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -46,6 +57,8 @@ class WebContext:
     engine: Engine
     sessions: sessionmaker[Session]
     backend: LocalBackend
+    throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(free=5, max_wait=900))
+    hashing: HashingGate = field(default_factory=lambda: HashingGate(4))
 
 
 def create_app(
@@ -67,6 +80,8 @@ def create_app(
     Returns:
         The ASGI application.
     """
+    for warning in check_permissions(settings):
+        log.warning(warning)
     configure_encryption(settings.fernet_keys)
     engine = init_db(settings.database_url)
     sessions = session_factory(engine)
@@ -78,8 +93,10 @@ def create_app(
         or LocalBackend(
             settings,
             schedules=lambda: load_schedules(sessions),
-            housekeeping=lambda: purge_debug_log(sessions, settings.debug_retention_days),
+            housekeeping=lambda: _housekeeping(settings, sessions),
         ),
+        LoginThrottle(free=settings.login_free_failures, max_wait=settings.login_max_backoff_s),
+        HashingGate(settings.login_max_hashing),
     )
 
     @asynccontextmanager
@@ -94,8 +111,10 @@ def create_app(
     app = FastAPI(
         title="ccsync",
         version="0.1.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # The document is served to signed-in users by a route of its own (routes/system.py);
+        # no Swagger UI: it would load its assets from a CDN.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -104,17 +123,27 @@ def create_app(
     register_routes(app)
     _install_error_pages(app)
     secret = settings.session_secret.get_secret_value()
-    app.add_middleware(FormCSRFMiddleware, secret=secret)
     secure = settings.base_url.startswith("https://")
+    # Added innermost first: body limit → origin check and headers → session → CSRF → routes.
+    app.add_middleware(FormCSRFMiddleware, secret=secret, cookie_secure=secure)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="ccsync_session",
         same_site="lax",
         https_only=secure,
-        max_age=14 * 24 * 3600,
+        max_age=max(60, int(settings.session_lifetime_hours * 3600)),
     )
+    app.add_middleware(SecurityHeadersMiddleware, base_url=settings.base_url)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _housekeeping(settings: AppSettings, sessions: sessionmaker[Session]) -> None:
+    """The backend's daily chores: old Debug Log entries, expired and idle web sessions."""
+    purge_debug_log(sessions, settings.debug_retention_days)
+    with sessions.begin() as session:
+        purge_sessions(session, idle=timedelta(minutes=settings.session_idle_minutes))
 
 
 def _wants_json(request: Request) -> bool:
@@ -134,11 +163,34 @@ def _install_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": "Change your password first."}, status_code=403)
         return RedirectResponse("/password", status_code=303)
 
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> Response:
+        if is_read_only_error(exc):
+            status, title, detail = 503, "Database is read-only", READ_ONLY_MESSAGE
+        else:
+            status, title = 500, "Database error"
+            detail = f"The database refused the request ({type(exc.orig).__name__})."
+        # The driver's message may quote row values: only its type is logged.
+        log.error(
+            "database error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": detail}, status_code=status)
+        return render(
+            request, "error.html", status_code=status, status=status, title=title, detail=detail
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        titles = {403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        titles = {
+            403: "Forbidden",
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Request too large",
+            503: "Unavailable",
+        }
         return render(
             request,
             "error.html",

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Side = Literal["cc", "crm"]
 Action = Literal["created", "updated", "skipped", "deleted", "conflict"]
 Frequency = Literal["off", "5m", "15m", "30m", "60m", "4h", "daily"]
 Direction = Literal["both", "crm_to_cc", "cc_to_crm"]
 Url = Field(default="", max_length=2000)
+
+
+def is_http_url(value: str) -> bool:
+    """True for an absolute ``http://`` or ``https://`` URL with a host (no spaces)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
 class Message(BaseModel):
@@ -117,6 +127,15 @@ class SyncSettingsIn(BaseModel):
     extended: bool = True
     office_phone_as_work: bool = False
     custom: list[CustomFieldIn] = Field(default_factory=list, max_length=100)
+
+    @field_validator("cc_record_url", "vtiger_url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        # These become links in the drill-down: a javascript: or data: URL would run in the
+        # viewer's browser.
+        if value.strip() and not is_http_url(value.strip()):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
 
 
 class MappingRowOut(BaseModel):

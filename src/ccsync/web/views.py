@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.result import empty_counts
 from ccsync.jobs.local import RunState
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
+from ccsync.web.schemas import is_http_url
 from ccsync.web.templating import local_time
 
 STATE_LABELS = {
@@ -189,17 +191,22 @@ def crm_record_url(vtiger_url: str, crm_id: str | None) -> str:
 
     Webservice ids look like ``12x345``; the record number is the part after the ``x``.
     """
-    if not vtiger_url or not crm_id:
+    if not vtiger_url or not crm_id or not is_http_url(vtiger_url):
         return ""
     record = crm_id.split("x", 1)[-1]
     return f"{vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
 
 
 def cc_record_url(template: str, cc_id: str | None) -> str:
-    """Link to the contact in Constant Contact through the connector's URL template."""
+    """Link to the contact in Constant Contact through the connector's URL template.
+
+    Only http(s) links are made, whatever the stored template says (defence in depth: the
+    settings refuse other schemes).
+    """
     if not template or not cc_id:
         return ""
-    return template.replace("{cc_id}", cc_id)
+    url = template.replace("{cc_id}", quote(cc_id, safe=""))
+    return url if is_http_url(url) else ""
 
 
 def _aware(value: datetime) -> datetime:

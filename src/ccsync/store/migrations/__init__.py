@@ -45,7 +45,8 @@ def _migration_lock(engine: Engine) -> AbstractContextManager[object]:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return nullcontext()
-    return FileLock(f"{database}.migrate.lock", timeout=120)
+    # A URI filename (``sqlite:///file:/path/x.db?mode=ro&uri=true``) names the file after "file:".
+    return FileLock(f"{database.removeprefix('file:')}.migrate.lock", timeout=120)
 
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:

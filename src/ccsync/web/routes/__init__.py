@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ccsync.web.routes import (
+    admin_pages,
+    api_admin,
     api_connectors,
     api_logs,
     api_ops,
@@ -27,8 +29,9 @@ def register_routes(app: FastAPI) -> None:
         settings_pages,
         log_pages,
         ops_pages,
+        admin_pages,
         system,
     ):
         app.include_router(module.router)
-    for module in (api_connectors, api_logs, api_ops):
+    for module in (api_connectors, api_logs, api_ops, api_admin):
         app.include_router(module.router, prefix="/api")

@@ -7,7 +7,9 @@ from pydantic import BaseModel
 
 from ccsync.store.repos.connectors import create_connector, get_connector_by_name
 from ccsync.store.repos.users import get_user
+from ccsync.store.writable import write_problem
 from ccsync.web import oauth
+from ccsync.web.audit import audit
 from ccsync.web.deps import AdminConnectorDep, AdminUser, ConnectorDep, CurrentUser, get_ctx
 from ccsync.web.forms import oauth_form, save_oauth, save_sync, sync_form
 from ccsync.web.routes.api_common import ERRORS, connector_out
@@ -60,6 +62,7 @@ def add_connector(request: Request, user: AdminUser, body: ConnectorIn) -> Conne
         if get_user(session, body.owner_id) is None:
             raise HTTPException(404, "No such owner.")
         row = create_connector(session, name, body.owner_id)
+    audit(request, "connector_added", target=f"connector {row.id}", detail=name)
     return connector_out(one_view(ctx, user, row))
 
 
@@ -81,8 +84,13 @@ def status(request: Request, user: CurrentUser, row: ConnectorDep) -> SyncStatus
 
 @router.post("/connectors/{connector_id}/sync", response_model=EnqueueOut, status_code=202)
 def sync_now(request: Request, row: ConnectorDep) -> EnqueueOut:
-    """Sync Now: start a run, or queue at most one more while one is going."""
-    result = get_ctx(request).backend.enqueue_sync(row.id, "manual")
+    """Sync Now: start a run, or queue at most one more while one is going (503 when the
+    database cannot be written)."""
+    ctx = get_ctx(request)
+    problem = write_problem(ctx.engine)
+    if problem:
+        raise HTTPException(503, problem)
+    result = ctx.backend.enqueue_sync(row.id, "manual")
     return EnqueueOut(status=result.status, message=result.message)
 
 
@@ -98,6 +106,7 @@ def put_oauth(request: Request, row: AdminConnectorDep, body: OAuthSettingsIn) -
     errors, warning = save_oauth(get_ctx(request), row, body)
     if errors:
         raise HTTPException(400, errors)
+    audit(request, "oauth_settings_saved", target=f"connector {row.id}")
     return Message(message=warning or "OAuth settings saved.")
 
 
@@ -117,6 +126,7 @@ def revoke(request: Request, row: ConnectorDep) -> Message:
     ctx = get_ctx(request)
     text = oauth.revoke_access(ctx, row)
     ctx.backend.reload()
+    audit(request, "access_revoked", target=f"connector {row.id}", detail=text)
     return Message(ok=text.startswith("Access revoked"), message=text)
 
 
@@ -133,6 +143,7 @@ def put_settings(request: Request, row: AdminConnectorDep, body: SyncSettingsIn)
     errors = save_sync(ctx, row, body)
     if errors:
         raise HTTPException(400, errors)
+    audit(request, "sync_settings_saved", target=f"connector {row.id}")
     from ccsync.store.repos.connectors import get_connector
 
     with ctx.sessions() as session:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.store.repos.runs import list_run_items
-from ccsync.web.deps import ConnectorDep, CurrentUser, PathId, get_ctx
-from ccsync.web.logs import csv_rows, debug_entries, run_of, runs_of
+from ccsync.web.deps import ConnectorDep, CurrentUser, RunDep, RunQueryDep, get_ctx
+from ccsync.web.logs import csv_rows, debug_entries, runs_of
 from ccsync.web.routes.api_common import ERRORS, run_out
 from ccsync.web.schemas import DebugEntryOut, RunItemOut, RunOut
 from ccsync.web.views import item_view, run_view
@@ -21,12 +21,6 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 SideQ = Annotated[Literal["cc", "crm"], Query()]
 ActionQ = Annotated[Literal["created", "updated", "skipped", "deleted", "conflict"], Query()]
-RunQ = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-
-
-def _run(request: Request, connector_id: int, run_id: int) -> None:
-    if run_of(get_ctx(request), connector_id, run_id) is None:
-        raise HTTPException(404, "No such run.")
 
 
 @router.get("/connectors/{connector_id}/runs", response_model=list[RunOut])
@@ -36,11 +30,8 @@ def runs(request: Request, user: CurrentUser, row: ConnectorDep, limit: Limit = 
 
 
 @router.get("/connectors/{connector_id}/runs/{run_id}", response_model=RunOut)
-def run(request: Request, user: CurrentUser, row: ConnectorDep, run_id: PathId) -> RunOut:
+def run(user: CurrentUser, found: RunDep) -> RunOut:
     """One run with its two tables of counts."""
-    found = run_of(get_ctx(request), row.id, run_id)
-    if found is None:
-        raise HTTPException(404, "No such run.")
     return run_out(run_view(found, user.time_zone))
 
 
@@ -48,14 +39,14 @@ def run(request: Request, user: CurrentUser, row: ConnectorDep, run_id: PathId) 
 def items(
     request: Request,
     row: ConnectorDep,
-    run_id: PathId,
+    run: RunDep,
     side: SideQ,
     action: ActionQ,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[RunItemOut]:
     """The records behind one count (one page)."""
-    _run(request, row.id, run_id)
+    run_id = run.id
     config = ConnectorConfig.from_dict(row.settings)
     with get_ctx(request).sessions() as session:
         page = list_run_items(session, run_id, side=side, action=action, limit=limit, offset=offset)
@@ -73,23 +64,20 @@ def items(
     responses={200: {"content": {"text/csv": {}}, "description": "The records as CSV"}},
 )
 def items_csv(
-    request: Request, row: ConnectorDep, run_id: PathId, side: SideQ, action: ActionQ
+    request: Request, row: ConnectorDep, run: RunDep, side: SideQ, action: ActionQ
 ) -> StreamingResponse:
     """Download As CSV."""
-    _run(request, row.id, run_id)
     return StreamingResponse(
-        csv_rows(get_ctx(request), row, run_id, side, action), media_type="text/csv; charset=utf-8"
+        csv_rows(get_ctx(request), row, run.id, side, action), media_type="text/csv; charset=utf-8"
     )
 
 
 @router.get("/connectors/{connector_id}/debug", response_model=list[DebugEntryOut])
 def debug(
-    request: Request, row: ConnectorDep, run: RunQ = None, limit: Limit = 200
+    request: Request, row: ConnectorDep, run: RunQueryDep, limit: Limit = 200
 ) -> list[DebugEntryOut]:
     """Debug Log entries (redacted, bodies capped) of a run or of the latest runs."""
-    if run is not None:
-        _run(request, row.id, run)
-    entries = debug_entries(get_ctx(request), row.id, run, limit)
+    entries = debug_entries(get_ctx(request), row.id, run.id if run else None, limit)
     return [
         DebugEntryOut(**{k: v for k, v in asdict(e).items() if k != "connector_id"})
         for e in entries

@@ -8,7 +8,8 @@ from ccsync.errors import SyncError
 from ccsync.store.repos.held import list_attention, list_held
 from ccsync.store.repos.retry import list_retries
 from ccsync.web import ops
-from ccsync.web.deps import ConnectorDep, PathId, get_ctx
+from ccsync.web.audit import audit
+from ccsync.web.deps import AttentionDep, ConnectorDep, DeadLetterDep, HeldDep, get_ctx
 from ccsync.web.routes.api_common import ERRORS
 from ccsync.web.schemas import (
     AttentionOut,
@@ -76,10 +77,11 @@ def dead(request: Request, row: ConnectorDep) -> list[DeadLetterOut]:
 
 
 @router.post("/connectors/{connector_id}/dead/{entry_id}/retry", response_model=Message)
-def retry_dead(request: Request, row: ConnectorDep, entry_id: PathId) -> Message:
-    """ "Retry now": the dead letter is retried on the next run."""
-    if not ops.retry_dead(get_ctx(request), row.id, entry_id):
+def retry_dead(request: Request, row: HeldDep, entry: DeadLetterDep) -> Message:
+    """ "Retry now" (admins): the dead letter is retried on the next run."""
+    if not ops.retry_dead(get_ctx(request), row.id, entry.id):
         raise HTTPException(404, "No such dead letter.")
+    audit(request, "dead_letter_retry", target=f"connector {row.id}", detail=f"entry {entry.id}")
     return Message(message="The record will be retried on the next run.")
 
 
@@ -95,24 +97,26 @@ def attention(request: Request, row: ConnectorDep) -> list[AttentionOut]:
 
 
 @router.post("/connectors/{connector_id}/held/confirm", response_model=Message)
-def held_confirm(request: Request, row: ConnectorDep) -> Message:
-    """Confirm the held actions (each record checked again, then applied)."""
-    return Message(message=ops.resolve_held(get_ctx(request), row.id, confirm=True))
+def held_confirm(request: Request, row: HeldDep) -> Message:
+    """Confirm the held actions (admins; each record checked again, then applied)."""
+    message = ops.resolve_held(get_ctx(request), row.id, confirm=True)
+    audit(request, "held_confirmed", target=f"connector {row.id}", detail=message)
+    return Message(message=message)
 
 
 @router.post("/connectors/{connector_id}/held/discard", response_model=Message)
-def held_discard(request: Request, row: ConnectorDep) -> Message:
-    """Discard the held actions (the pairs stay)."""
-    return Message(message=ops.resolve_held(get_ctx(request), row.id, confirm=False))
+def held_discard(request: Request, row: HeldDep) -> Message:
+    """Discard the held actions (admins; the pairs stay)."""
+    message = ops.resolve_held(get_ctx(request), row.id, confirm=False)
+    audit(request, "held_discarded", target=f"connector {row.id}", detail=message)
+    return Message(message=message)
 
 
 @router.post("/connectors/{connector_id}/attention/{attention_id}/link", response_model=Message)
-def link_this_one(
-    request: Request, row: ConnectorDep, attention_id: PathId, body: LinkIn
-) -> Message:
+def link_this_one(request: Request, row: ConnectorDep, item: AttentionDep, body: LinkIn) -> Message:
     """ "Link this one": pair the chosen CRM duplicate with the CC contact of that email."""
     try:
-        return Message(message=ops.link_this_one(get_ctx(request), row, attention_id, body.crm_id))
+        return Message(message=ops.link_this_one(get_ctx(request), row, item.id, body.crm_id))
     except LookupError:
         raise HTTPException(404, "No such item.") from None
     except SyncError as exc:

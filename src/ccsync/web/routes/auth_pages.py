@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccsync.store.repos.rows import UserRow
 from ccsync.store.repos.users import set_time_zone
+from ccsync.store.repos.websessions import end_session, end_user_sessions, start_session
+from ccsync.web.audit import audit, client_address
 from ccsync.web.auth import set_new_password, sign_in
-from ccsync.web.deps import SESSION_USER, CurrentUser, get_ctx, signed_in_user
+from ccsync.web.csrf import csrf_cookie, new_csrf_token
+from ccsync.web.deps import (
+    SESSION_CSRF,
+    SESSION_TOKEN,
+    CurrentUser,
+    get_ctx,
+    signed_in_user,
+)
 from ccsync.web.templating import flash, render
+from ccsync.web.throttle import HashingBusy
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 ZONES = sorted(available_timezones())
 
 
@@ -39,9 +53,33 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/",
     timezone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Check the password and start a signed session."""
-    user = sign_in(get_ctx(request).sessions, username, password, timezone)
+    """Check the password (throttled) and start a server-side session."""
+    ctx = get_ctx(request)
+    keys = [f"user:{username.strip().casefold()}", f"addr:{client_address(request)}"]
+
+    def refuse(status: int, error: str, retry_after: int) -> Response:
+        page = render(
+            request,
+            "login.html",
+            status_code=status,
+            next_url=_safe_next(next),
+            username=username,
+            error=error,
+        )
+        page.headers["retry-after"] = str(retry_after)
+        return page
+
+    wait = ctx.throttle.wait_s(keys)
+    if wait:
+        return refuse(429, f"Too many failed sign-ins. Wait {wait} seconds, then try again.", wait)
+    try:
+        with ctx.hashing.slot():
+            user = sign_in(ctx.sessions, username, password, timezone)
+    except HashingBusy:
+        return refuse(503, "The server is busy with other sign-ins. Try again in a moment.", 1)
     if user is None:
+        ctx.throttle.failed(keys)
+        audit(request, "login_failed", actor=username.strip()[:200])
         return render(
             request,
             "login.html",
@@ -50,15 +88,37 @@ def login(
             username=username,
             error="Wrong user name or password.",
         )
-    request.session.clear()
-    request.session[SESSION_USER] = user.id
+    ctx.throttle.succeeded(keys)
+    lifetime = timedelta(hours=ctx.settings.session_lifetime_hours)
+    with ctx.sessions.begin() as session:
+        token = start_session(session, user.id, lifetime=lifetime, client=client_address(request))
+    audit(request, "login", user=user)
     target = "/password" if user.must_change_password else _safe_next(next)
-    return RedirectResponse(target, status_code=303)
+    return _signed_in(request, token, RedirectResponse(target, status_code=303))
+
+
+def _signed_in(request: Request, token: str, response: Response) -> Response:
+    """Put the session token and a fresh CSRF token (tied to it) into the browser."""
+    ctx = get_ctx(request)
+    csrf = new_csrf_token(ctx.settings.session_secret.get_secret_value())
+    request.session.clear()
+    request.session[SESSION_TOKEN] = token
+    request.session[SESSION_CSRF] = csrf
+    response.set_cookie(**csrf_cookie(csrf, secure=ctx.settings.base_url.startswith("https://")))
+    return response
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    """End the session."""
+    """End the session here and in the store (the old cookie stops working)."""
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        try:
+            with get_ctx(request).sessions.begin() as session:
+                end_session(session, token)
+        except SQLAlchemyError:  # a read-only database: the cookie is dropped all the same
+            log.warning("could not end the session in the store (database not writable)")
+        audit(request, "logout")
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -77,8 +137,13 @@ def password_change(
     new: Annotated[str, Form(max_length=500)],
     confirm: Annotated[str, Form(max_length=500)],
 ) -> Response:
-    """Store a new password."""
-    problem = set_new_password(get_ctx(request).sessions, user, current, new, confirm)
+    """Store a new password; every other session of the user ends."""
+    ctx = get_ctx(request)
+    try:
+        with ctx.hashing.slot():
+            problem = set_new_password(ctx.sessions, user, current, new, confirm)
+    except HashingBusy:
+        problem = "The server is busy with other sign-ins. Try again in a moment."
     if problem:
         return render(
             request,
@@ -87,8 +152,14 @@ def password_change(
             forced=user.must_change_password,
             error=problem,
         )
-    flash(request, "Your password was changed.")
-    return RedirectResponse("/", status_code=303)
+    with ctx.sessions.begin() as session:
+        ended = end_user_sessions(session, user.id)
+        lifetime = timedelta(hours=ctx.settings.session_lifetime_hours)
+        token = start_session(session, user.id, lifetime=lifetime, client=client_address(request))
+    audit(request, "password_changed", detail=f"{ended} session(s) ended")
+    response = _signed_in(request, token, RedirectResponse("/", status_code=303))
+    flash(request, "Your password was changed. Your other sessions were signed out.")
+    return response
 
 
 @router.get("/profile", response_class=HTMLResponse)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from ccsync.store.repos.rows import DebugRow
-from ccsync.web.deps import ConnectorDep, CurrentUser, PathId, get_ctx
+from ccsync.store.repos.runs import get_run
+from ccsync.web.deps import ConnectorDep, CurrentUser, RunDep, RunQueryDep, get_ctx
 from ccsync.web.forms import debug_on
 from ccsync.web.logs import (
     chart_of,
@@ -18,7 +19,6 @@ from ccsync.web.logs import (
     debug_entries,
     debug_text,
     items_of,
-    run_of,
     runs_of,
 )
 from ccsync.web.service import one_view
@@ -28,24 +28,21 @@ from ccsync.web.views import SIDE_TITLES, run_view
 router = APIRouter(include_in_schema=False)
 PAGE_BODY_CHARS = 4000
 PAGE_ENTRIES = 100
-RunId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 SideQ = Annotated[Literal["cc", "crm"], Query()]
 ActionQ = Annotated[Literal["created", "updated", "skipped", "deleted", "conflict"], Query()]
 
 
 @router.get("/connectors/{connector_id}/log", response_class=HTMLResponse)
-def sync_log(
-    request: Request, user: CurrentUser, row: ConnectorDep, run: RunId | None = None
-) -> Response:
+def sync_log(request: Request, user: CurrentUser, row: ConnectorDep, run: RunQueryDep) -> Response:
     """The Sync Log: the selected (default: latest) run's two tables, the chart, all runs."""
     ctx = get_ctx(request)
     runs = runs_of(ctx, row.id, user.time_zone)
-    wanted = run if run is not None else (runs[0].id if runs else None)
+    found = run
+    if found is None and runs:
+        with ctx.sessions() as session:
+            found = get_run(session, runs[0].id)
     selected = None
-    if wanted is not None:
-        found = run_of(ctx, row.id, wanted)
-        if found is None:
-            raise HTTPException(404, "No such run.")
+    if found is not None:
         selected = run_view(found, user.time_zone, conflict_counts(ctx, found.id))
     c = one_view(ctx, user, row)
     return render(
@@ -61,12 +58,11 @@ def sync_log(
 
 @router.get("/connectors/{connector_id}/runs/{run_id}/items", response_class=HTMLResponse)
 def run_items(
-    request: Request, row: ConnectorDep, run_id: PathId, side: SideQ, action: ActionQ
+    request: Request, row: ConnectorDep, run: RunDep, side: SideQ, action: ActionQ
 ) -> Response:
     """The records behind one count: names linking to Vtiger and Constant Contact."""
     ctx = get_ctx(request)
-    if run_of(ctx, row.id, run_id) is None:
-        raise HTTPException(404, "No such run.")
+    run_id = run.id
     items = items_of(ctx, row, run_id, side, action)
     return render(
         request,
@@ -82,12 +78,11 @@ def run_items(
 
 @router.get("/connectors/{connector_id}/runs/{run_id}/items.csv")
 def run_items_csv(
-    request: Request, row: ConnectorDep, run_id: PathId, side: SideQ, action: ActionQ
+    request: Request, row: ConnectorDep, run: RunDep, side: SideQ, action: ActionQ
 ) -> Response:
     """Download As CSV."""
     ctx = get_ctx(request)
-    if run_of(ctx, row.id, run_id) is None:
-        raise HTTPException(404, "No such run.")
+    run_id = run.id
     name = f"ccsync-run{run_id}-{side}-{action}.csv"
     return StreamingResponse(
         csv_rows(ctx, row, run_id, side, action),
@@ -97,12 +92,11 @@ def run_items_csv(
 
 
 @router.get("/connectors/{connector_id}/debug", response_class=HTMLResponse)
-def debug_log(
-    request: Request, user: CurrentUser, row: ConnectorDep, run: RunId | None = None
-) -> Response:
-    """The Debug Log (redacted, bodies capped)."""
+def debug_log(request: Request, user: CurrentUser, row: ConnectorDep, run: RunQueryDep) -> Response:
+    """The Debug Log (redacted, bodies capped) of a run of this connector, or its latest runs."""
     ctx = get_ctx(request)
-    rows = debug_entries(ctx, row.id, run, PAGE_ENTRIES)
+    run_id = run.id if run is not None else None
+    rows = debug_entries(ctx, row.id, run_id, PAGE_ENTRIES)
     entries = [_entry_dict(e, user.time_zone) for e in rows]
     until = local_time(row.debug_until, user.time_zone) if row.debug_until else ""
     return render(
@@ -110,7 +104,7 @@ def debug_log(
         "debug_log.html",
         c=row,
         entries=entries,
-        run_id=run,
+        run_id=run_id,
         debug_on=debug_on(row),
         debug_until=until,
         zone=user.time_zone,
@@ -128,11 +122,12 @@ def _entry_dict(e: DebugRow, zone: str) -> dict[str, object]:
 
 
 @router.get("/connectors/{connector_id}/debug.txt")
-def debug_download(request: Request, row: ConnectorDep, run: RunId | None = None) -> Response:
-    """The Debug Log as a text file."""
-    name = f"ccsync-debug-{row.id}{f'-run{run}' if run else ''}.txt"
+def debug_download(request: Request, row: ConnectorDep, run: RunQueryDep) -> Response:
+    """The Debug Log as a text file (a run of this connector, or all of its runs)."""
+    run_id = run.id if run is not None else None
+    name = f"ccsync-debug-{row.id}{f'-run{run_id}' if run_id else ''}.txt"
     return StreamingResponse(
-        debug_text(get_ctx(request), row.id, run),
+        debug_text(get_ctx(request), row.id, run_id),
         media_type="text/plain; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccsync.store.repos.connectors import get_connector
 from ccsync.web import oauth
+from ccsync.web.audit import audit
 from ccsync.web.deps import AdminConnectorDep, ConnectorDep, CurrentUser, get_ctx, load_connector
 from ccsync.web.forms import oauth_form, save_oauth
 from ccsync.web.schemas import OAuthSettingsIn
@@ -64,6 +65,7 @@ def oauth_save(
             redirect_uri=form.redirect_uri,
             errors=errors,
         )
+    audit(request, "oauth_settings_saved", target=f"connector {row.id}")
     flash(request, "OAuth settings saved. Click Sign In to authorize Constant Contact.")
     if warning:
         flash(request, warning, "warning")
@@ -116,6 +118,12 @@ def callback(
         return RedirectResponse("/", status_code=303)
     ctx = get_ctx(request)
     outcome = oauth.finish(ctx, row, code, saved.get("verifier"))
+    audit(
+        request,
+        "cc_signed_in" if outcome.ok else "cc_sign_in_failed",
+        target=f"connector {row.id}",
+        detail=outcome.message,
+    )
     flash(request, outcome.message, "success" if outcome.ok else "error")
     ctx.backend.reload()
     return RedirectResponse("/", status_code=303)
@@ -133,6 +141,7 @@ def revoke(request: Request, row: ConnectorDep) -> Response:
     ctx = get_ctx(request)
     message = oauth.revoke_access(ctx, row)
     ctx.backend.reload()
+    audit(request, "access_revoked", target=f"connector {row.id}", detail=message)
     with ctx.sessions() as session:
         fresh = get_connector(session, row.id)
     ok = message.startswith("Access revoked")

@@ -9,7 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccsync.errors import SyncError
 from ccsync.web import ops
-from ccsync.web.deps import ConnectorDep, CurrentUser, PathId, get_ctx
+from ccsync.web.audit import audit
+from ccsync.web.deps import (
+    AttentionDep,
+    ConnectorDep,
+    CurrentUser,
+    DeadLetterDep,
+    HeldDep,
+    get_ctx,
+)
 from ccsync.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -73,25 +81,30 @@ def operations(request: Request, user: CurrentUser, row: ConnectorDep) -> Respon
 
 
 @router.post("/connectors/{connector_id}/dead/{entry_id}/retry")
-def retry_dead(request: Request, row: ConnectorDep, entry_id: PathId) -> Response:
-    """ "Retry now" of one dead letter."""
-    if not ops.retry_dead(get_ctx(request), row.id, entry_id):
+def retry_dead(request: Request, row: HeldDep, entry: DeadLetterDep) -> Response:
+    """ "Retry now" of one dead letter (admins)."""
+    if not ops.retry_dead(get_ctx(request), row.id, entry.id):
         raise HTTPException(404, "No such dead letter.")
+    audit(request, "dead_letter_retry", target=f"connector {row.id}", detail=f"entry {entry.id}")
     flash(request, "The record will be retried on the next run.")
     return RedirectResponse(f"/connectors/{row.id}/operations", status_code=303)
 
 
 @router.post("/connectors/{connector_id}/held/confirm")
-def held_confirm(request: Request, row: ConnectorDep) -> Response:
-    """Confirm the held actions: each record is checked again, then applied."""
-    flash(request, ops.resolve_held(get_ctx(request), row.id, confirm=True), "info")
+def held_confirm(request: Request, row: HeldDep) -> Response:
+    """Confirm the held actions (admins): each record is checked again, then applied."""
+    message = ops.resolve_held(get_ctx(request), row.id, confirm=True)
+    audit(request, "held_confirmed", target=f"connector {row.id}", detail=message)
+    flash(request, message, "info")
     return RedirectResponse(f"/connectors/{row.id}/operations", status_code=303)
 
 
 @router.post("/connectors/{connector_id}/held/discard")
-def held_discard(request: Request, row: ConnectorDep) -> Response:
-    """Discard the held actions: the pairs stay."""
-    flash(request, ops.resolve_held(get_ctx(request), row.id, confirm=False), "info")
+def held_discard(request: Request, row: HeldDep) -> Response:
+    """Discard the held actions (admins): the pairs stay."""
+    message = ops.resolve_held(get_ctx(request), row.id, confirm=False)
+    audit(request, "held_discarded", target=f"connector {row.id}", detail=message)
+    flash(request, message, "info")
     return RedirectResponse(f"/connectors/{row.id}/operations", status_code=303)
 
 
@@ -99,12 +112,12 @@ def held_discard(request: Request, row: ConnectorDep) -> Response:
 def link_this_one(
     request: Request,
     row: ConnectorDep,
-    attention_id: PathId,
+    item: AttentionDep,
     crm_id: Annotated[str, Form(min_length=1, max_length=64)],
 ) -> Response:
     """ "Link this one" of ambiguous duplicates."""
     try:
-        message = ops.link_this_one(get_ctx(request), row, attention_id, crm_id)
+        message = ops.link_this_one(get_ctx(request), row, item.id, crm_id)
     except LookupError:
         raise HTTPException(404, "No such item.") from None
     except SyncError as exc:

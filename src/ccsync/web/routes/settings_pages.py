@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from ccsync.web.audit import audit
 from ccsync.web.budget import FREQUENCY_LABELS, FREQUENCY_ORDER
 from ccsync.web.deps import AdminConnectorDep, get_ctx
 from ccsync.web.forms import budget_for, direction_label, save_sync, sync_form
@@ -91,5 +92,6 @@ async def settings_save(request: Request, row: AdminConnectorDep) -> Response:
         current = sync_form(ctx, row)
         shown = current.model_copy(update={k: v for k, v in raw.items() if k != "custom"})
         return _page(request, row, shown, errors, 400)
+    audit(request, "sync_settings_saved", target=f"connector {row.id}")
     flash(request, "Sync settings saved.")
     return RedirectResponse(f"/connectors/{row.id}/settings", status_code=303)

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from ccsync.store.repos.connectors import create_connector, get_connector_by_name
 from ccsync.store.repos.users import get_user, list_users
+from ccsync.store.writable import write_problem
+from ccsync.web.audit import audit
 from ccsync.web.deps import AdminUser, ConnectorDep, CurrentUser, get_ctx
+from ccsync.web.security import origin_of
 from ccsync.web.service import connector_views, one_view, visible_connectors
 from ccsync.web.templating import flash, render
 
@@ -34,14 +37,36 @@ def status_fragment(request: Request, user: CurrentUser, row: ConnectorDep) -> R
 
 @router.post("/connectors/{connector_id}/sync", response_class=HTMLResponse)
 def sync_now(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
-    """Sync Now: start a run, or queue at most one more while one is going."""
+    """Sync Now: start a run, or queue at most one more while one is going.
+
+    A database that cannot be written is said at once (the run could not record anything).
+    """
     ctx = get_ctx(request)
-    result = ctx.backend.enqueue_sync(row.id, "manual")
+    problem = write_problem(ctx.engine)
+    message = problem or ctx.backend.enqueue_sync(row.id, "manual").message
     if request.headers.get("hx-request"):
         c = one_view(ctx, user, row)
-        return render(request, "partials/status.html", c=c, notice=result.message)
-    flash(request, result.message, "info")
-    return RedirectResponse(request.headers.get("referer") or "/", status_code=303)
+        return render(
+            request,
+            "partials/status.html",
+            c=c,
+            notice=message,
+            notice_kind="error" if problem else "info",
+        )
+    flash(request, message, "error" if problem else "info")
+    return RedirectResponse(_back(request), status_code=303)
+
+
+def _back(request: Request) -> str:
+    """The page the form was on, when that is a page of this app; else the Sync window."""
+    referer = request.headers.get("referer", "")
+    own = {origin_of(str(request.base_url)), origin_of(get_ctx(request).settings.base_url)}
+    if origin_of(referer) not in own:
+        return "/"
+    path = referer[len(origin_of(referer)) :]
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
 
 
 @router.get("/connectors/available", response_class=HTMLResponse)
@@ -74,6 +99,7 @@ def add_connector(
         return render(
             request, "available.html", status_code=400, users=users, form=form, errors=[problem]
         )
+    audit(request, "connector_added", target=f"connector {row.id}", detail=name)
     flash(request, f"Connector {name!r} added. Fill in its OAuth settings.")
     return RedirectResponse(f"/connectors/{row.id}/oauth", status_code=303)
 

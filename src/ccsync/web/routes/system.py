@@ -1,12 +1,14 @@
-"""``/healthz`` and ``/metrics`` (Prometheus text format)."""
+"""``/healthz`` (public), ``/metrics`` (Bearer token) and ``/api/openapi.json`` (signed in)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import hmac
+
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 
-from ccsync.web.deps import get_ctx
+from ccsync.web.deps import CurrentUser, get_ctx
 from ccsync.web.metrics import render_metrics
 
 router = APIRouter(include_in_schema=False)
@@ -22,6 +24,26 @@ def healthz(request: Request) -> Response:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    """Runs by status, records by action, last run time per connector."""
+    """Runs by status, records by action, last run time per connector.
+
+    Needs ``Authorization: Bearer <CCSYNC_METRICS_TOKEN>``; without that setting it is off (the
+    metrics name every connector).
+    """
+    expected = get_ctx(request).settings.metrics_token.get_secret_value()
+    if not expected:
+        raise HTTPException(404, "Metrics are off: set CCSYNC_METRICS_TOKEN to turn them on.")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise HTTPException(
+            401, "Send the metrics token as a Bearer token.", {"www-authenticate": "Bearer"}
+        )
     body = render_metrics(get_ctx(request).sessions)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@router.get("/api/openapi.json")
+def openapi(request: Request, _user: CurrentUser) -> Response:
+    """The OpenAPI document of the JSON API (signed-in users only)."""
+    return JSONResponse(request.app.openapi())
