@@ -11,8 +11,8 @@ Example::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,8 @@ from ccsync.connectors.vtiger.transport import Pacer, make_transport
 from ccsync.errors import ConfigError, FatalError, SkippableRecordError, SyncError
 
 WriteResult = RemoteRecord | SyncError
+OnResult = Callable[[int, "WriteResult"], None]
+"""Called in the caller's thread with (item index, outcome) as each write finishes."""
 
 
 class VtigerConnector:
@@ -251,30 +253,46 @@ class VtigerConnector:
             raise
         return result
 
-    def create_many(self, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+    def create_many(
+        self, items: Sequence[Mapping[str, Any]], each: OnResult | None = None
+    ) -> list[WriteResult]:
         """Create several contacts within the write-concurrency limit.
+
+        Args:
+            items: the contacts' fields.
+            each: told of every outcome as soon as it is known (so a caller can record each
+                write at once, not after the whole batch).
 
         Returns:
             One entry per item, in order: the stored record, or the ``SyncError`` that skipped
             or postponed it. A ``FatalError`` is raised once every write has finished.
         """
-        return self._parallel([lambda f=f: self.create(f) for f in items])
+        return self._parallel([lambda f=f: self.create(f) for f in items], each)
 
-    def update_many(self, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
+    def update_many(
+        self, items: Sequence[tuple[str, Mapping[str, Any]]], each: OnResult | None = None
+    ) -> list[WriteResult]:
         """``update`` several contacts within the write-concurrency limit (see ``create_many``)."""
-        return self._parallel([lambda i=i, f=f: self.update(i, f) for i, f in items])
+        return self._parallel([lambda i=i, f=f: self.update(i, f) for i, f in items], each)
 
-    def _parallel(self, jobs: Sequence[Any]) -> list[WriteResult]:
+    def _parallel(self, jobs: Sequence[Any], each: OnResult | None = None) -> list[WriteResult]:
         if not jobs:
             return []
         self.identity()  # log in once before the workers start
         self.schema()
+        results: list[WriteResult | None] = [None] * len(jobs)
         with ThreadPoolExecutor(max_workers=self.settings.write_concurrency) as pool:
-            results = list(pool.map(_capture, jobs))
-        fatal = next((r for r in results if isinstance(r, FatalError)), None)
+            futures = {pool.submit(_capture, job): n for n, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                n = futures[future]
+                result = results[n] = future.result()
+                if each is not None and not isinstance(result, FatalError):
+                    each(n, result)
+        done = [r for r in results if r is not None]
+        fatal = next((r for r in done if isinstance(r, FatalError)), None)
         if fatal is not None:
             raise fatal
-        return results
+        return done
 
 
 def _capture(job: Any) -> WriteResult:
