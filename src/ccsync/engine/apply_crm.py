@@ -12,16 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from ccsync.connectors.base import RemoteRecord
 from ccsync.connectors.vtiger.connector import VtigerConnector, WriteResult
+from ccsync.domain.normalize import clean
+from ccsync.engine import reasons
 from ccsync.engine.mapping import FieldMapping, canonical_to_crm_create, canonical_to_crm_revise
 from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
+from ccsync.engine.validation import Issue
 from ccsync.errors import ConfigError, FatalError, SyncError
 
 if TYPE_CHECKING:
     from ccsync.engine.apply import Applier
 
 TZ_TOLERANCE_S = 60.0
+ACCOUNT = "account_id"  # the organisation, as its name (the connector maps name ⇄ reference)
 
 
 class TimeZoneMismatch(ConfigError):
@@ -58,6 +62,7 @@ class CrmWriter:
         before_write("crm.update")
         record = self.crm.update(action.crm_id or "", self._fields(action))
         self._check_zone(record)
+        self._note_company(action, record)
         return record
 
     def _fields(self, action: Action) -> dict[str, Any]:
@@ -102,7 +107,22 @@ class CrmWriter:
         else:
             self._fail(action, result)
 
+    def _note_company(self, action: Action, record: RemoteRecord) -> None:
+        """Say so in the run item when the company name matched no Vtiger organisation.
+
+        The connector links a contact only to the organisation with exactly that name and
+        otherwise leaves its organisation alone; the stored value then differs from the sent one.
+        """
+        if ACCOUNT not in action.diff:
+            return
+        wanted = action.values.get(ACCOUNT, "")
+        if self.mapping.equal(ACCOUNT, clean(record.fields.get(ACCOUNT)), wanted):
+            return
+        text = reasons.message(reasons.COMPANY_NOT_IN_CRM, name=wanted)
+        action.warnings.append(Issue(reasons.COMPANY_NOT_IN_CRM, ACCOUNT, text))
+
     def _record(self, action: Action, record: RemoteRecord) -> None:
+        self._note_company(action, record)
         self.owner.done(action, record, record.id, action.cc_id or "")
 
     def _fail(self, action: Action, exc: Exception) -> None:
