@@ -313,11 +313,16 @@ class VtigerConnector:
         results: list[WriteResult | None] = [None] * len(jobs)
         with ThreadPoolExecutor(max_workers=self.settings.write_concurrency) as pool:
             futures = {pool.submit(_capture, job): n for n, job in enumerate(jobs)}
-            for future in as_completed(futures):
-                n = futures[future]
-                result = results[n] = future.result()
-                if each is not None and not isinstance(result, FatalError):
-                    each(n, result)
+            try:
+                for future in as_completed(futures):
+                    n = futures[future]
+                    result = results[n] = future.result()
+                    if each is not None and not isinstance(result, FatalError):
+                        each(n, result)
+            except BaseException:
+                for future in futures:  # the caller stops: send nothing more
+                    future.cancel()
+                raise
         done = [r for r in results if r is not None]
         fatal = next((r for r in done if isinstance(r, FatalError)), None)
         if fatal is not None:
