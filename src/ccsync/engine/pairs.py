@@ -160,17 +160,20 @@ def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
     s = ctx.s
     name = cc.name if cc else ""
     if cc is not None and _cc_changed(link, cc) and not s.delete_wins and s.to_crm:
-        _tombstone(ctx, link, cc_deleted=False, source="crm")
-        create_crm_from_cc(ctx, cc, note="revived")  # rule 12 → 11: the change wins
+        # rule 12 → 11: the change wins. Tombstoned as "CC alive after a delete", so a create
+        # that fails is planned again as a revival when its retry reads the CC contact.
+        _tombstone(ctx, link, cc_deleted=True, source="crm")
+        create_crm_from_cc(ctx, cc, note="revived")
         return
-    cc_deleted = s.crm_delete_policy == "mirror" and s.to_cc
-    _tombstone(ctx, link, cc_deleted=cc_deleted, source="crm")
     who = Target(link.crm_id, link.cc_id, name, "crm", snapshots=(link.crm_snapshot, None))
     if not s.to_cc:
+        _tombstone(ctx, link, cc_deleted=False, source="crm")
         ctx.skip("cc", reasons.DIRECTION_FILTERED, who, link.crm_snapshot or _EMPTY)
     elif s.crm_delete_policy == "ignore":
+        _tombstone(ctx, link, cc_deleted=False, source="crm")
         ctx.skip("cc", reasons.DELETE_IGNORED, who, link.crm_snapshot or _EMPTY)
     else:
+        # the pair is tombstoned once the remote delete (or unlist) is acknowledged
         kind: ActionKind = "delete" if s.crm_delete_policy == "mirror" else "unlist"
         ctx.plan.add(Action(kind, "cc", link.crm_id, link.cc_id, source="crm", name=name))
 
@@ -180,13 +183,13 @@ def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
     if crm is not None and crm.canonical != link.crm_snapshot and not s.delete_wins and s.to_cc:
         revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
         return
-    _tombstone(ctx, link, cc_deleted=True, source="cc")
     who = Target(link.crm_id, link.cc_id, crm.name if crm else "", "cc")
-    if not s.to_crm:
-        ctx.skip("crm", reasons.DIRECTION_FILTERED, who, link.cc_snapshot or _EMPTY)
-    elif s.cc_delete_policy == "ignore":
-        ctx.skip("crm", reasons.DELETE_IGNORED, who, link.cc_snapshot or _EMPTY)
+    if not s.to_crm or s.cc_delete_policy == "ignore":
+        _tombstone(ctx, link, cc_deleted=True, source="cc")
+        code = reasons.DIRECTION_FILTERED if not s.to_crm else reasons.DELETE_IGNORED
+        ctx.skip("crm", code, who, link.cc_snapshot or _EMPTY)
     else:
+        # the pair is tombstoned once Vtiger acknowledged the delete
         ctx.plan.add(Action("delete", "crm", link.crm_id, link.cc_id, source="cc", name=who.name))
 
 
