@@ -30,11 +30,12 @@ from ccsync.engine.outcome import (
     skip_item,
     source_id,
 )
+from ccsync.engine.pairs import TOOK_OVER
 from ccsync.engine.plan_types import Action, Plan
 from ccsync.engine.reading import SideRead
 from ccsync.engine.recording import Recorder
 from ccsync.errors import RetriableError, SkippableRecordError
-from ccsync.store.repos import RunItemWrite
+from ccsync.store.repos import LinkWrite, RunItemWrite
 
 Progress = Callable[[str, int, int], None]
 Written = tuple[Action, RemoteRecord | None, str, str]
@@ -157,23 +158,26 @@ class Applier:
     # -- steps ---------
 
     def _bookkeeping(self, plan: Plan, written: set[tuple[str | None, str | None]]) -> None:
-        links, tombstones, unlinks = [], [], []
+        links: dict[str, LinkWrite] = {}
+        tombstones, unlinks = [], []
         for action in plan.links:
             if action.kind in ("link", "resnapshot"):
                 # a pair with writes pending gets its link from those writes: storing the
-                # snapshots first would turn a crash before the write into a lost update
-                if (action.crm_id, action.cc_id) in written:
+                # snapshots first would turn a crash before the write into a lost update. A
+                # take-over is stored at once with the old record's snapshot as its base, so
+                # the write is planned again after a failure or a crash.
+                if (action.crm_id, action.cc_id) in written and action.note != TOOK_OVER:
                     continue
                 if action.crm_id and action.cc_id:
-                    links.append(
-                        self.snaps.link_from(action.crm_id, action.cc_id, action.snapshots)
+                    links[action.crm_id] = self.snaps.link_from(
+                        action.crm_id, action.cc_id, action.snapshots
                     )
             elif action.kind == "tombstone":
                 tombstones.append(action)
             elif action.kind == "unlink":
                 unlinks.append(action)
         if links:
-            self.ctx.recorder.applied(links, [])
+            self.ctx.recorder.applied(list(links.values()), [])
         self._tombstone(tombstones)
         self._unlink(unlinks)
 

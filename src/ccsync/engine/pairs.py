@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ccsync.connectors.base import Side
-from ccsync.domain.contact import EMAILOPTOUT, UNSUBSCRIBED, Canonical
+from collections.abc import Mapping, Sequence
+
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical
 from ccsync.engine import reasons
 from ccsync.engine.context import EPOCH, Context, Target
 from ccsync.engine.creates import create_crm_from_cc, revive
@@ -229,3 +231,70 @@ def plan_tombstoned(
             who = Target(link.crm_id, link.cc_id, cc.name, "cc")
             ctx.skip("crm", code, who, cc.canonical)
     return None
+
+
+# -- delete and re-create (issue 9 item 5) ---------
+
+
+def _address(snapshot: Canonical | None) -> str:
+    return (snapshot or _EMPTY).get(EMAIL, "").strip().casefold()
+
+
+def find_takeovers(
+    ctx: Context,
+    live: Sequence[LinkState],
+    crm_by_id: Mapping[str, SideRecord],
+    linked: Mapping[str, LinkState],
+) -> dict[str, SideRecord]:
+    """Live links whose Vtiger contact was deleted while a new one with its email appeared.
+
+    Returns the old CRM id → the new CRM record that takes the pair's CC contact over (only
+    when exactly one new, unlinked Vtiger contact holds that email).
+    """
+    gone = {i for i in ctx.crm_deleted if i in linked}
+    gone.update(i for i, r in crm_by_id.items() if r.deleted and i in linked)
+    if not gone or not ctx.to_cc:
+        return {}
+    fresh: dict[str, list[SideRecord]] = {}
+    for record in crm_by_id.values():
+        if record.id not in linked and not record.deleted:
+            fresh.setdefault(_address(record.canonical), []).append(record)
+    out: dict[str, SideRecord] = {}
+    for link in live:
+        if link.crm_id not in gone or link.cc_id in ctx.cc_deleted:
+            continue
+        address = _address(link.crm_snapshot) or _address(link.cc_snapshot)
+        candidates = fresh.get(address, []) if address else []
+        if len(candidates) == 1:
+            out[link.crm_id] = candidates[0]
+    return out
+
+
+def plan_takeover(
+    ctx: Context, link: LinkState, new: SideRecord, cc: SideRecord | None
+) -> None:
+    """A Vtiger contact deleted and re-created with the same email: the new one takes over.
+
+    The pair is re-linked at once to the new record (its base is the deleted record's last
+    snapshot, so a failed or interrupted write is planned again), the CC contact is updated
+    with what differs, and nothing is deleted. Logged with the note "took over".
+    """
+    if cc is not None and cc.deleted:
+        return
+    who = Target(
+        new.id,
+        link.cc_id,
+        new.name,
+        "crm",
+        note=TOOK_OVER,
+        snapshots=(link.crm_snapshot, link.cc_snapshot),
+    )
+    ctx.bookkeep("link", "crm", who)
+    moved = replace(link, crm_id=new.id)
+    before = len(ctx.plan.cc), len(ctx.plan.crm)
+    plan_pair(ctx, moved, new, cc)
+    for action in (*ctx.plan.cc[before[0] :], *ctx.plan.crm[before[1] :]):
+        action.note = action.note or TOOK_OVER
+
+
+TOOK_OVER = "took over"
