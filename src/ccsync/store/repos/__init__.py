@@ -42,6 +42,7 @@ from ccsync.store.repos.links import (
     tombstone_links,
     upsert_links,
 )
+from ccsync.store.repos.optouts import optout_emails, optout_holders, put_optouts
 from ccsync.store.repos.retry import (
     MAX_ATTEMPTS,
     backoff,
@@ -96,6 +97,9 @@ from ccsync.store.repos.users import (
 )
 
 __all__ = [
+    "optout_emails",
+    "optout_holders",
+    "put_optouts",
     "CONNECTOR_STATUSES",
     "MAX_ATTEMPTS",
     "AlreadyExists",
