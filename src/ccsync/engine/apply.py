@@ -34,7 +34,8 @@ from ccsync.engine.pairs import TOOK_OVER
 from ccsync.engine.plan_types import Action, Plan
 from ccsync.engine.reading import SideRead
 from ccsync.engine.recording import Recorder
-from ccsync.errors import RetriableError, SkippableRecordError
+from ccsync.errors import RecordConflict, RetriableError, SkippableRecordError
+from ccsync.store import repos
 from ccsync.store.repos import LinkWrite, RunItemWrite
 
 Progress = Callable[[str, int, int], None]
@@ -103,7 +104,10 @@ class Applier:
             if action.target == "crm" and action.kind == "create":
                 self.crm_created.append(crm_id)
             snaps = action.snapshots
-            links.append(self.snaps.link_after(crm_id, cc_id, written, action.target, snaps))
+            if crm_id and cc_id:  # a consent write to an unlinked record links nothing
+                links.append(self.snaps.link_after(crm_id, cc_id, written, action.target, snaps))
+            elif written is not None:
+                self.ctx.reads[action.target].remember([written], self.ctx.mapping)
             items.append(item_for(action, outcome_of(action), crm_id=crm_id, cc_id=cc_id))
         self.ctx.recorder.applied(links, items)
         for action, *_ in results:
@@ -128,6 +132,8 @@ class Applier:
         """Record a write that did not go through (skipped, or queued for retry)."""
         if isinstance(exc, SkippableRecordError):
             self.ctx.recorder.items([skip_item(action, exc)])
+            if isinstance(exc, RecordConflict) and action.kind == "update":
+                self._pending(action, exc.reason)
         elif isinstance(exc, RetriableError):
             self._storm += 1
             side, record_id = source_id(action)
@@ -141,6 +147,15 @@ class Applier:
         if self._storm >= STORM:
             # the provider is failing, not the records: stop; nothing advances
             raise RetriableError(f"{STORM} writes in a row failed; the run stops ({exc})")
+
+    def _pending(self, action: Action, reason: str) -> None:
+        """The refused write stays pending on its pair: never absorbed into a snapshot, and
+        planned again from fresh reads of both sides when either side changes."""
+        link = self.ctx.links.of(action.crm_id, action.cc_id)
+        if link is None or link.cc_id != action.cc_id:
+            return
+        with self.ctx.recorder.sessions.begin() as session:
+            repos.mark_pending(session, self.ctx.recorder.connector_id, [link.id], reason)
 
     def _count(self, action: Action, outcome: str) -> None:
         self._storm = 0

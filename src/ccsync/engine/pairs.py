@@ -7,14 +7,13 @@ tombstoned pair, Recycle-Bin restore, change wins over delete unless "delete win
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ccsync.connectors.base import Side
-from collections.abc import Mapping, Sequence
-
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical
 from ccsync.engine import reasons
-from ccsync.engine.context import EPOCH, Context, Target
+from ccsync.engine.context import EPOCH, Context, Target, unsubscribed
 from ccsync.engine.creates import create_crm_from_cc, revive
 from ccsync.engine.merge import (
     NO_STEP,
@@ -39,6 +38,12 @@ def _cc_changed(link: LinkState, cc: SideRecord | None) -> bool:
 
 def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
     """Plan one live link whose records changed, were deleted or left the scope."""
+    if link.cc_id in ctx.cc_out and _unsubscribed_off_list(ctx, link, crm, cc):
+        # list scope: CC drops the list memberships of a contact who unsubscribes. The
+        # unsubscribe still reaches Vtiger (rule 1) and the pair stays linked, so rule 3 keeps
+        # Email Opt Out at 1 while CC says unsubscribed.
+        plan_pair(ctx, link, crm, cc)
+        return
     if link.crm_id in ctx.crm_out or link.cc_id in ctx.cc_out:
         side: Side = "crm" if link.crm_id in ctx.crm_out else "cc"
         who = Target(link.crm_id, link.cc_id, reason=reasons.OUT_OF_SCOPE, source=side)
@@ -50,6 +55,14 @@ def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRec
         _plan_deleted(ctx, link, crm, cc, crm_gone, cc_gone)
     else:
         plan_pair(ctx, link, crm, cc)
+
+
+def _unsubscribed_off_list(
+    ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None
+) -> bool:
+    if cc is None or cc.deleted or not unsubscribed(cc) or link.crm_id in ctx.crm_out:
+        return False
+    return link.crm_id not in ctx.crm_deleted and not (crm is not None and crm.deleted)
 
 
 def plan_pair(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
@@ -270,9 +283,7 @@ def find_takeovers(
     return out
 
 
-def plan_takeover(
-    ctx: Context, link: LinkState, new: SideRecord, cc: SideRecord | None
-) -> None:
+def plan_takeover(ctx: Context, link: LinkState, new: SideRecord, cc: SideRecord | None) -> None:
     """A Vtiger contact deleted and re-created with the same email: the new one takes over.
 
     The pair is re-linked at once to the new record (its base is the deleted record's last

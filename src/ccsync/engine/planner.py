@@ -25,6 +25,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from ccsync.engine.consent import enforce_consent
 from ccsync.engine.context import Context
 from ccsync.engine.matching import plan_unlinked
 from ccsync.engine.pairs import (
@@ -98,6 +99,7 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
     cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
     plan_unlinked(ctx, crm_new, cc_new, live, (live_crm, live_cc))
+    enforce_consent(ctx, live)
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT
     return plan

@@ -32,6 +32,8 @@ ERROR_WILL_RETRY = "error_will_retry"
 DEAD_LETTER = "dead_letter"
 DIRECTION_FILTERED = "direction_filtered"
 TOMBSTONED = "tombstoned"
+CRM_TWIN_OPTED_OUT = "crm_twin_opted_out"
+CC_UNSUBSCRIBED_OFF_LIST = "cc_unsubscribed_off_list"
 
 TEMPLATES: dict[str, str] = {
     NO_EMAIL: "The contact has no email address.",
@@ -58,6 +60,10 @@ TEMPLATES: dict[str, str] = {
     DEAD_LETTER: "The write failed 5 times ({error}); it waits in the dead-letter list.",
     DIRECTION_FILTERED: "The sync direction does not allow writing this change to {side}.",
     TOMBSTONED: "The pair was deleted; an older change does not bring it back.",
+    CRM_TWIN_OPTED_OUT: "Another Vtiger contact with this email has Email Opt Out set, so "
+    "the person is not subscribed in Constant Contact.",
+    CC_UNSUBSCRIBED_OFF_LIST: "The person unsubscribed in Constant Contact (not on the synced "
+    "list): Email Opt Out is set; nothing is created or linked.",
 }
 
 ALL_CODES = frozenset(TEMPLATES)

@@ -15,6 +15,7 @@ from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT
 from ccsync.engine.apply import Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
@@ -28,6 +29,7 @@ from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
 from ccsync.engine.skips import last_skipped
 from ccsync.errors import ConfigError
+from ccsync.store import repos
 from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow
 
 
@@ -108,6 +110,7 @@ class RunSteps:
         reads = self._read(states)
         links = LinkIndex(self.recorder.links())
         self._absent_from_listing(reads, links)
+        self._pending_partners(reads, links)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -181,6 +184,8 @@ class RunSteps:
         crm_twins, cc_twins = ([], []) if first_run else self._twins(reads, links)
         crm_changes, cc_changes = crm.change_records(), cc.change_records()
         keys = [f"crm:{r.id}" for r in crm_changes] + [f"cc:{r.id}" for r in cc_changes]
+        crm_gone = [*crm.changes.deleted_ids, *self._missing["crm"]]
+        optouts = self._optouts(crm, crm_gone) if self.mapping.has_consent else frozenset()
         return PlanInput(
             crm_changes=crm_changes,
             cc_changes=cc_changes,
@@ -194,7 +199,37 @@ class RunSteps:
             crm_twins=crm_twins,
             cc_twins=cc_twins,
             last_skipped=last_skipped(self.recorder, keys),
+            crm_optouts=optouts,
         )
+
+    def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
+        """Store the Email Opt Out of every Vtiger contact read; all opted-out addresses."""
+        seen: dict[str, str | None] = dict.fromkeys(gone)
+        for record in crm.mapped.values():
+            optout = record.canonical.get(EMAILOPTOUT, "0") == "1" and not record.deleted
+            seen[record.id] = record.canonical.get(EMAIL, "").strip().casefold() if optout else None
+        with self.recorder.sessions.begin() as session:
+            repos.put_optouts(session, self.recorder.connector_id, seen)
+            return repos.optout_emails(session, self.recorder.connector_id)
+
+    def _pending_partners(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """A pair with a refused write (``links.pending``) is planned from fresh reads of both
+        sides whenever either side changed, so the refused value is retried, never absorbed."""
+        want: dict[Side, list[str]] = {"crm": [], "cc": []}
+        for row in links.by_crm.values():
+            if row.pending is None or row.tombstoned:
+                continue
+            crm_seen, cc_seen = row.crm_id in reads["crm"].mapped, row.cc_id in reads["cc"].mapped
+            if crm_seen and not cc_seen:
+                want["cc"].append(row.cc_id)
+            elif cc_seen and not crm_seen:
+                want["crm"].append(row.crm_id)
+        for side, ids in want.items():
+            if ids:
+                connector = self.crm if side == "crm" else self.cc
+                read = reads[side]
+                read.remember(connector.get_many(ids), self.mapping)
+                read.extra_changes += [i for i in ids if i in read.mapped]
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""

@@ -39,6 +39,8 @@ from ccsync.store.repos.links import (
     get_link_by_cc,
     get_link_by_crm,
     iter_links,
+    list_pending,
+    mark_pending,
     tombstone_links,
     upsert_links,
 )
@@ -97,6 +99,8 @@ from ccsync.store.repos.users import (
 )
 
 __all__ = [
+    "list_pending",
+    "mark_pending",
     "optout_emails",
     "optout_holders",
     "put_optouts",

@@ -33,7 +33,9 @@ def put_optouts(
         now: the time stamped on the rows.
     """
     stamp = now or utcnow()
-    cleared = [crm_id for crm_id, email in seen.items() if not email]
+    held = select(CrmOptOut.crm_id).where(CrmOptOut.connector_id == connector_id)
+    existing = set(session.scalars(held))
+    cleared = [crm_id for crm_id, email in seen.items() if not email and crm_id in existing]
     for start in range(0, len(cleared), CHUNK):
         chunk = cleared[start : start + CHUNK]
         session.execute(
