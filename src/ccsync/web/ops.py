@@ -9,8 +9,7 @@ from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import SyncError
 from ccsync.store.repos.held import list_attention, list_held, resolve_attention
-from ccsync.store.repos.links import list_pending
-from ccsync.store.repos.links import upsert_links
+from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
