@@ -40,6 +40,7 @@ from ccsync.store.repos import LinkWrite, RunItemWrite
 
 Progress = Callable[[str, int, int], None]
 Written = tuple[Action, RemoteRecord | None, str, str]
+DELETED_PENDING = "deleted:"  # links.pending of a delete not acknowledged yet, + side
 STORM = 10  # consecutive retriable write failures that end the run (a storm of 5xx)
 
 
@@ -69,6 +70,7 @@ class Applier:
         self.succeeded: dict[Side, list[str]] = {"crm": [], "cc": []}
         self.crm_created: list[str] = []
         self.crm_deleted: list[str] = []
+        self.failed_ids: set[tuple[Side, str]] = set()
         self._done = 0
         self._total = 0
         self._storm = 0
@@ -137,7 +139,12 @@ class Applier:
         elif isinstance(exc, RetriableError):
             self._storm += 1
             side, record_id = source_id(action)
+            self.failed_ids.add((side, record_id))
             entry = self.ctx.recorder.failed(action.target, side, record_id, str(exc))
+            if action.kind == "delete":
+                # the pair stays live until the delete is acknowledged; a change of the other
+                # side meanwhile meets the delete again (rule 12) instead of a gone record
+                self._pending(action, f"{DELETED_PENDING}{side}")
             self.ctx.tally.failed += 1
             self.ctx.recorder.items([retry_item(action, exc, entry.attempts, entry.dead)])
         else:

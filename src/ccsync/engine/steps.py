@@ -16,7 +16,7 @@ from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT
-from ccsync.engine.apply import Applier, ApplyContext
+from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
@@ -103,6 +103,7 @@ class RunSteps:
         self.mapping = mapping_of(self.config)
         self._missing: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
+        self._due: list[tuple[str, str]] = []
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
         """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
@@ -122,6 +123,7 @@ class RunSteps:
             rows, required = preview_rows(plan), plan.preview_required
             return StepsOutcome("preview", tally, {}, rows, required, matching_counts(plan))
         applier = self._apply(plan, reads, links, tally)
+        self._settle_retries(applier)
         self.recorder.hold([held_write(a) for a in held])
         crm_state = with_written(
             reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted
@@ -134,6 +136,7 @@ class RunSteps:
 
     def _read(self, states: dict[Side, str | None]) -> dict[Side, SideRead]:
         due = self.recorder.due_retries()
+        self._due = [(e.source_side, e.record_id) for e in due]
         inject = self.options.inject
         retry: dict[Side, list[str]] = {
             "crm": [*inject["crm"], *(e.record_id for e in due if e.source_side == "crm")],
@@ -151,6 +154,17 @@ class RunSteps:
             "cc": [i for i in retry["cc"] if i not in cc.fresh],
         }
         return {"crm": crm, "cc": cc}
+
+    def _settle_retries(self, applier: Applier) -> None:
+        """A retried record this run planned without a new failure is acknowledged: applied,
+        skipped with a reason, or nothing left to do (its pair was tombstoned, taken over or
+        revived meanwhile). Its entry goes, so no entry stays at one attempt for ever."""
+        done: dict[Side, list[str]] = {"crm": [], "cc": []}
+        for side, record_id in self._due:
+            if side in done and (side, record_id) not in applier.failed_ids:
+                done[side].append(record_id)
+        for side, ids in done.items():
+            self.recorder.succeeded(side, ids)
 
     def _absent_from_listing(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
         """Linked records missing from a complete listing: gone, or out of scope.
@@ -220,6 +234,12 @@ class RunSteps:
             if row.pending is None or row.tombstoned:
                 continue
             crm_seen, cc_seen = row.crm_id in reads["crm"].mapped, row.cc_id in reads["cc"].mapped
+            if row.pending.startswith(DELETED_PENDING):
+                # a delete not acknowledged yet: a change of the other side meets it (rule 12)
+                gone: Side = "cc" if row.pending.endswith("cc") else "crm"
+                if (cc_seen and not crm_seen) if gone == "crm" else (crm_seen and not cc_seen):
+                    self._missing[gone].append(row.crm_id if gone == "crm" else row.cc_id)
+                continue
             if crm_seen and not cc_seen:
                 want["cc"].append(row.cc_id)
             elif cc_seen and not crm_seen:

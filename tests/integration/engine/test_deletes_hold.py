@@ -135,3 +135,24 @@ def test_failed_bulk_delete_goes_to_the_retry_queue(world: World) -> None:
     _make_due(world)
     world.until_quiet()
     assert world.cc_all() == [] and world.crm_all() == [] and _retries(world) == []
+
+
+def test_change_meeting_an_unacknowledged_delete_revives_and_is_logged(world: World) -> None:
+    crm_id, cc_id = _pair(world)
+    world.crm_delete(crm_id)
+    world.faults("cc", [CC_DELETE_503])
+    world.sync()  # the CC delete failed: the pair stays live, the retry is not due yet
+    _clear_faults(world)
+    world.cc_edit(cc_id, first_name="Still here")
+
+    result = world.sync()
+
+    assert result.counts["crm"]["created"] == 1, "rule 12: the newer CC change wins"
+    [created] = [i for i in world.items(result.run_id or 0) if i.action == "created"]
+    assert "revived" in (created.message or "")
+    assert [c["firstname"] for c in world.crm_all()] == ["Still here"]
+    assert [c["contact_id"] for c in world.cc_all()] == [cc_id]
+    _make_due(world)
+    assert world.until_quiet().writes == 0
+    assert len(world.crm_all()) == 1 and [c["contact_id"] for c in world.cc_all()] == [cc_id]
+    assert _retries(world) == []

@@ -222,5 +222,10 @@ def mark_pending(
 
 def list_pending(session: Session, connector_id: int) -> list[LinkRow]:
     """Live pairs with a refused write pending (shown under "needs attention")."""
-    stmt = _select_live(connector_id).where(Link.pending.is_not(None)).order_by(Link.id)
+    stmt = _select_live(connector_id).where(
+        Link.pending.is_not(None),
+        Link.tombstoned_at.is_(None),
+        Link.pending.not_like("deleted:%"),  # failed deletes are listed with the retries
+    )
+    stmt = stmt.order_by(Link.id)
     return [LinkRow(*row) for row in session.execute(stmt)]
