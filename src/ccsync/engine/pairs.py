@@ -44,7 +44,9 @@ def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRec
         # Email Opt Out at 1 while CC says unsubscribed.
         plan_pair(ctx, link, crm, cc)
         return
-    if link.crm_id in ctx.crm_out or link.cc_id in ctx.cc_out:
+    cc_left = link.cc_id in ctx.cc_out and not (cc is not None and cc.deleted)
+    if link.crm_id in ctx.crm_out or cc_left:
+        # a deleted CC contact has no list memberships left: that is a delete, not leaving
         side: Side = "crm" if link.crm_id in ctx.crm_out else "cc"
         who = Target(link.crm_id, link.cc_id, reason=reasons.OUT_OF_SCOPE, source=side)
         ctx.bookkeep("unlink", side, who)

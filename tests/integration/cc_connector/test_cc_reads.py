@@ -90,7 +90,11 @@ def test_list_scope_reads_only_target_list_members(
     state = cc.read_changes(None).next_state
     later = connector_for(emu, tmp_path / "later", settings=settings)
     closing.append(later)
-    quiet = later.read_changes(state)
+    # change reads are account-wide (a deleted or removed member leaves the list): the
+    # outsider created inside the look-back is returned once, out of scope
+    first = later.read_changes(state)
+    assert [r.id for r in first.records] == [outsider] == first.out_of_scope_ids
+    quiet = later.read_changes(first.next_state)
     assert quiet.records == [] and quiet.calls == 2
     emu.contact_unsubscribes(member.id)  # CC drops every list membership on unsubscribe
     left = later.read_changes(quiet.next_state)

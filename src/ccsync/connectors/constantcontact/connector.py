@@ -249,17 +249,20 @@ class ConstantContactConnector:
         return [to_record(c) for c in found.values()]
 
     def _updated_queries(self, read: ReadState, since: datetime) -> list[Params]:
-        """``updated_after`` the look-back, split around an import's read-back (see changes.py)."""
+        """``updated_after`` the look-back, split around an import's read-back (see changes.py).
+
+        Account-wide even in list scope: a contact that left the list, or was deleted (CC drops
+        every list membership of a deleted contact), is no longer returned by a list-filtered
+        read, so only an account-wide read sees it go (``_off_list`` marks it out of scope).
+        """
         if read.gap is None or read.gap[1] <= since:
-            return [self._scoped(self._params(updated_after=_iso(since)))]
+            return [self._params(updated_after=_iso(since))]
         created, seen_until = read.gap
         return [
-            self._scoped(
-                self._params(
-                    updated_after=_iso(since), created_before=_iso(created + timedelta(seconds=1))
-                )
+            self._params(
+                updated_after=_iso(since), created_before=_iso(created + timedelta(seconds=1))
             ),
-            self._scoped(self._params(created_after=_iso(created), updated_after=_iso(seen_until))),
+            self._params(created_after=_iso(created), updated_after=_iso(seen_until)),
         ]
 
     def _deleted_count(self) -> int:
