@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
+    from tests.support import paths
+except ImportError:  # pragma: no cover - depends on how pytest was invoked
+    from support import paths  # type: ignore[no-redef]
 
 _KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH", "CI", "TERM")
 
@@ -17,3 +23,9 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if name.startswith("CCSYNC_") or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name, raising=False)
     yield
+
+
+@pytest.fixture
+def cc_contract() -> Path:
+    """The official Constant Contact contract; skips without it (fails when ``CI=true``)."""
+    return paths.cc_contract()
