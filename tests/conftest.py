@@ -29,3 +29,9 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def cc_contract() -> Path:
     """The official Constant Contact contract; skips without it (fails when ``CI=true``)."""
     return paths.cc_contract()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@pytest.mark.cc_contract`` tests need the official contract before they start."""
+    if item.get_closest_marker("cc_contract") is not None:
+        paths.cc_contract()
