@@ -32,7 +32,7 @@ class Clock:
             self._frozen = None
             self._offset = 0.0 if self._start is None else self._start.timestamp() - time.time()
             if self._start_frozen:
-                self._frozen = time.time() + self._offset
+                self._frozen = time.time() if self._start is None else self._start.timestamp()
 
     def time(self) -> float:
         """Seconds since the epoch, as the emulator sees them."""
