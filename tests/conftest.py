@@ -35,3 +35,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """``@pytest.mark.cc_contract`` tests need the official contract before they start."""
     if item.get_closest_marker("cc_contract") is not None:
         paths.cc_contract()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first: the state machine and browser tests start at once on their xdist worker
+    instead of after everything else (``--dist loadscope`` hands out scopes in this order)."""
+    items.sort(key=lambda item: 0 if _long(item) else 1)
+
+
+def _long(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("statemachine", "browser"))
