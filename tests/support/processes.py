@@ -15,6 +15,13 @@ from typing import IO
 
 import httpx2
 
+# Where the clock of an emulator that tests drive on its own starts (``--clock``); its
+# ``/_emulator/reset`` returns there, so seeds, quotas and expiries never see the real date.
+# Emulators that a ccsync connector or engine talks to keep the test process's clock instead
+# (``CLOCK_ARGS`` not passed): ccsync reads that clock too, and the two must agree.
+EMULATOR_START = "2026-06-01T12:00:00+00:00"
+CLOCK_ARGS = ("--clock", EMULATOR_START)
+
 
 def free_port() -> int:
     """A port that was free a moment ago on 127.0.0.1."""

@@ -2,6 +2,8 @@
 
 Freezing time in the test process cannot reach an emulator running as a subprocess, so each
 emulator reads time only from its ``Clock``: real UTC time plus an offset, or a frozen instant.
+An emulator started with ``--clock`` (and ``--freeze-clock``) starts at that instant, and its
+``/_emulator/reset`` goes back to it before seeding, so nothing it does depends on the real date.
 """
 
 from __future__ import annotations
@@ -14,10 +16,23 @@ from datetime import UTC, datetime, timedelta
 class Clock:
     """Wall clock with an adjustable offset and an optional freeze."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: datetime | None = None, frozen: bool = False) -> None:
         self._lock = threading.Lock()
         self._offset = 0.0
         self._frozen: float | None = None
+        self._start = start
+        # monotonic() counts from the epoch like time(), so a freeze does not jump rate windows
+        self._mono_base = time.time() - time.monotonic()
+        self._start_frozen = frozen
+        self.restart()
+
+    def restart(self) -> None:
+        """Back to how the emulator started: its start instant (else real time), frozen or not."""
+        with self._lock:
+            self._frozen = None
+            self._offset = 0.0 if self._start is None else self._start.timestamp() - time.time()
+            if self._start_frozen:
+                self._frozen = time.time() if self._start is None else self._start.timestamp()
 
     def time(self) -> float:
         """Seconds since the epoch, as the emulator sees them."""
@@ -35,7 +50,7 @@ class Clock:
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
-            return time.monotonic() + self._offset
+            return time.monotonic() + self._mono_base + self._offset
 
     def set(self, instant: datetime) -> None:
         """Jump to ``instant`` (keeps ticking unless frozen)."""
@@ -79,6 +94,14 @@ class Clock:
             self.advance(float(advance))
         if isinstance(body.get("freeze"), bool):
             self.freeze(bool(body["freeze"]))
+
+
+def parse_start(text: str | None) -> datetime | None:
+    """The ``--clock`` option: an ISO 8601 instant (UTC when it has no offset), or none."""
+    if not text:
+        return None
+    instant = datetime.fromisoformat(text)
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def utc_midnight_after(instant: datetime) -> datetime:

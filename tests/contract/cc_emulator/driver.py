@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
 try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
-    from tests.support.processes import Proc, start_ccsync
+    from tests.support.processes import CLOCK_ARGS, Proc, start_ccsync
 except ModuleNotFoundError:  # depends on how pytest set sys.path
-    from support.processes import Proc, start_ccsync  # type: ignore[no-redef]
+    from support.processes import CLOCK_ARGS, Proc, start_ccsync  # type: ignore[no-redef]
 
 CLIENT = ("ccsync-demo-client", "ccsync-demo-secret")
 SCOPES = "contact_data offline_access"
@@ -31,7 +30,8 @@ DEFAULTS = {
 
 def start(tmp_path: Path, *args: str) -> CC:
     """Start ``ccsync emulate constant-contact`` with fast defaults (``args`` override)."""
-    return CC(start_ccsync(["emulate", "constant-contact", *FAST, *args], tmp_path, name="cc"))
+    argv = ["emulate", "constant-contact", *CLOCK_ARGS, *FAST, *args]
+    return CC(start_ccsync(argv, tmp_path, name="cc"))
 
 
 class CC:
@@ -57,9 +57,8 @@ class CC:
     def reset(self, seed_contacts: int = 0) -> None:
         """Empty state, default settings, fresh token for account 1, counters at zero."""
         self.ctl("POST", "/config", DEFAULTS)
-        self.ctl("POST", "/reset", {"seed_contacts": seed_contacts})
+        self.ctl("POST", "/reset", {"seed_contacts": seed_contacts})  # clock back to its start
         self.ctl("DELETE", "/faults")
-        self.ctl("POST", "/clock", {"set": datetime.now(UTC).isoformat(), "freeze": False})
         self.token = self.grant()["access_token"]
         self.ctl("DELETE", "/counters")
 

@@ -32,6 +32,7 @@ def _contact_body(cc: CC, email: str) -> dict[str, object]:
     }
 
 
+@pytest.mark.cc_contract
 def test_contact_operations_validate(cc: CC) -> None:
     """§2.1 ContactResource, §3.1–3.5: create, read, list, update and delete shapes."""
     body = _contact_body(cc, "zoe@example.com")
@@ -53,6 +54,7 @@ def test_contact_operations_validate(cc: CC) -> None:
     assert deleted["deleted_at"] and deleted["list_memberships"] == []
 
 
+@pytest.mark.cc_contract
 def test_seeded_pages_validate(cc: CC) -> None:
     """§2.1 and §3.1: seeded realistic contacts (unsubscribed, deleted) fit the contract."""
     cc.reset(seed_contacts=300)
@@ -64,6 +66,7 @@ def test_seeded_pages_validate(cc: CC) -> None:
     assert any(c.get("deleted_at") for c in page["contacts"])
 
 
+@pytest.mark.cc_contract
 def test_sign_up_form_and_resubscribe_validate(cc: CC) -> None:
     """§3.6 sign_up_form 201/200 bodies; §3.7 resubscribe answers 200."""
     list_id = cc.new_list()
@@ -80,6 +83,7 @@ def test_sign_up_form_and_resubscribe_validate(cc: CC) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.cc_contract
 def test_lists_fields_and_account_validate(cc: CC) -> None:
     """§3.9 custom fields, §3.10 lists, account summary: every answer fits the contract."""
     created = cc.ok("POST", "/contact_lists", {"name": "VIP", "favorite": True}, 201)
@@ -113,6 +117,7 @@ def test_lists_fields_and_account_validate(cc: CC) -> None:
     assert late.status_code == 400
 
 
+@pytest.mark.cc_contract
 def test_activity_operations_validate(cc: CC) -> None:
     """§3.11–3.13: import, delete, list memberships, export and activity status shapes."""
     lid = cc.new_list()

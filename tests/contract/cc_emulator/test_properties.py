@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx2
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .driver import CC
 from .schema import validate_error, validate_response
+
+pytestmark = pytest.mark.cc_contract  # every property validates 2xx bodies against it
 
 SETTINGS = settings(
     max_examples=40,

@@ -11,9 +11,9 @@ from typing import Any
 import httpx2
 
 try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
-    from tests.support.processes import Proc, start_ccsync
+    from tests.support.processes import CLOCK_ARGS, Proc, start_ccsync
 except ImportError:  # pragma: no cover - depends on how pytest was invoked
-    from support.processes import Proc, start_ccsync  # type: ignore[no-redef]
+    from support.processes import CLOCK_ARGS, Proc, start_ccsync  # type: ignore[no-redef]
 
 ADMIN_KEY = "demoAccessKey0123"
 SALES_KEY = "salesKey0123456"
@@ -22,8 +22,8 @@ REST = "/restapi/v1/vtiger/default"
 
 
 def start_vtiger(tmp_path: Path, *extra: str, name: str = "vtiger") -> Proc:
-    """Start ``ccsync emulate vtiger`` with an extra non-admin user ``sales1``."""
-    args = ["emulate", "vtiger", "--user", f"sales1:{SALES_KEY}:user", *extra]
+    """Start ``ccsync emulate vtiger`` with an extra non-admin user ``sales1``, clock set."""
+    args = ["emulate", "vtiger", "--user", f"sales1:{SALES_KEY}:user", *CLOCK_ARGS, *extra]
     return start_ccsync(args, tmp_path, name=name)
 
 

@@ -12,10 +12,14 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "vtiger"
+try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
+    from tests.support.paths import VTIGER_FIXTURES
+except ImportError:  # pragma: no cover - depends on how pytest was invoked
+    from support.paths import VTIGER_FIXTURES  # type: ignore[no-redef]
+
+FIXTURES = VTIGER_FIXTURES
 LAB_START = "2026-11-26 20:39:50"
 _REF = re.compile(r"\b(\d+)x(\d+)\b")
 _RECORD_ID = re.compile(r"^1[12]x\d+$")

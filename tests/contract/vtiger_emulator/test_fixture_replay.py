@@ -1,4 +1,4 @@
-"""Every real Vtiger 8.2 exchange in ``shared/fixtures/vtiger`` replayed against the emulator.
+"""Every real Vtiger 8.2 exchange in ``tests/fixtures/vtiger`` replayed against the emulator.
 
 Status and body shape must match (keys, value types, list emptiness, error code and message);
 ids, tokens, timestamps and counts are placeholders. Entries that are not webservice exchanges

@@ -54,6 +54,8 @@ def test_errors_are_status_and_reason_phrase_with_empty_body(rest: httpx2.Client
 
 
 def test_minute_and_day_quotas_with_headers(rest: httpx2.Client, vt_proc: Proc) -> None:
+    # reset put the clock at the emulator's start; frozen, only the test moves the windows
+    httpx2.post(vt_proc.base_url + "/_emulator/clock", json={"freeze": True})
     remaining = [
         int(rest.get("/me", auth=ADMIN).headers["X-FloodControl-Remaining"]) for _ in range(10)
     ]

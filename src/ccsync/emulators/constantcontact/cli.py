@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from ccsync.emulators import serve
-from ccsync.emulators.clock import Clock
+from ccsync.emulators.clock import Clock, parse_start
 from ccsync.emulators.constantcontact import seed
 from ccsync.emulators.constantcontact.app import create_app
 from ccsync.emulators.constantcontact.config import EmulatorConfig, coerce
@@ -48,6 +48,10 @@ def command(
     email_filter_deleted: str | None = typer.Option(None, help="yes | no"),
     redelete: int | None = typer.Option(None, help="Status of DELETE on a deleted contact."),
     oversize_import: str | None = typer.Option(None, help="reject | truncate (over 4 MB)"),
+    clock: str | None = typer.Option(
+        None, help="Start the emulator clock at this ISO instant (reset returns to it)."
+    ),
+    freeze_clock: bool = typer.Option(False, help="Start (and reset) with the clock frozen."),
 ) -> None:
     """Emulate the Constant Contact v3 API and its OAuth2 server on loopback."""
     overrides = {k: v for k, v in locals().items() if k in _UNKNOWN_FLAGS and v is not None}
@@ -61,7 +65,11 @@ def command(
         _apply_flags(config, overrides, refresh_tokens, pkce, auto_approve, rate_limit, daily_quota)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    state = EmulatorState(config, Clock(), state_file)
+    try:
+        start = parse_start(clock)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not an ISO instant: {clock!r}", param_hint="--clock") from exc
+    state = EmulatorState(config, Clock(start, freeze_clock), state_file)
     if not _load(state):
         for number in range(1, max(accounts, 1) + 1):
             state.add_account(number)

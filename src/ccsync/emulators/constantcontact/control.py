@@ -49,10 +49,15 @@ def health() -> dict[str, bool]:
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Empty every account (optionally seed ``seed_contacts`` per account); OAuth stays."""
+    """Empty every account (optionally seed ``seed_contacts`` per account); OAuth stays.
+
+    The clock goes back to how the emulator started (``--clock``) first, so seeded contacts are
+    dated relative to it, never to the real date.
+    """
     body = await _optional_json(request)
     rt = runtime(request)
     count, seed_value = _int(body, "seed_contacts"), _int(body, "seed")
+    rt.state.clock.restart()
     with rt.state.lock:
         rt.state.reset_accounts()
         if count:

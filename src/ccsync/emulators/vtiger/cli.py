@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from ccsync.emulators import serve
+from ccsync.emulators.clock import parse_start
 from ccsync.emulators.vtiger.app import build_app
 from ccsync.emulators.vtiger.emulator import DEFAULT_ACCESS_KEY, Emulator, Settings, UserSpec
 from ccsync.emulators.vtiger.restapi import PREFIX
@@ -32,6 +34,10 @@ def command(
     quota_minute: int = typer.Option(60, help="restapi calls per minute (0 = off)."),
     quota_hour: int = typer.Option(4000, help="restapi calls per hour (0 = off)."),
     quota_day: int = typer.Option(7200, help="restapi calls per day (0 = off)."),
+    clock: str | None = typer.Option(
+        None, help="Start the emulator clock at this ISO instant (reset returns to it)."
+    ),
+    freeze_clock: bool = typer.Option(False, help="Start (and reset) with the clock frozen."),
 ) -> None:
     """Run a Vtiger CRM 8.2 emulator on loopback."""
     settings = Settings(
@@ -49,6 +55,8 @@ def command(
         quota_minute=quota_minute,
         quota_hour=quota_hour,
         quota_day=quota_day,
+        clock_start=_instant(clock),
+        clock_frozen=freeze_clock,
     )
     emulator = Emulator(settings)
     emulator.start_saver()
@@ -56,6 +64,13 @@ def command(
         serve.run(build_app(emulator), host, port, _announcer(settings), http=ReasonPhraseProtocol)
     finally:
         emulator.stop()
+
+
+def _instant(text: str | None) -> datetime | None:
+    try:
+        return parse_start(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not an ISO instant: {text!r}", param_hint="--clock") from exc
 
 
 def _user_spec(text: str) -> UserSpec:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from ccsync.emulators.clock import Clock
@@ -51,6 +51,8 @@ class Settings:
     quota_minute: int = 60
     quota_hour: int = 4000
     quota_day: int = 7200
+    clock_start: datetime | None = None
+    clock_frozen: bool = False
 
     def all_users(self) -> list[UserSpec]:
         """The main (admin) user first, then the extra ones."""
@@ -62,7 +64,7 @@ class Emulator:
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.clock = clock or Clock()
+        self.clock = clock or Clock(settings.clock_start, settings.clock_frozen)
         self.injector = FaultInjector(settings.seed)
         self.quota = Quota(
             self.clock, settings.quota_minute, settings.quota_hour, settings.quota_day
@@ -90,15 +92,18 @@ class Emulator:
         return store
 
     def reset(self, seed_contacts: int | None = None) -> None:
-        """Back to a freshly started emulator (data, layout, sessions, counters, faults, clock)."""
+        """Back to a freshly started emulator (clock, data, layout, sessions, counters, faults).
+
+        The clock goes back first, so seeded records are dated relative to the emulator's start
+        instant (``--clock``), never to the real date.
+        """
+        self.clock.restart()
         fresh = self.fresh_store(seed_contacts)
         with self.lock:
             self.store.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "lock"})
             self.store.dirty.set()
         self.injector.clear()
         self.quota.reset()
-        self.clock.freeze(False)
-        self.clock.set(datetime.now(UTC))  # back to real time
 
     def _load_or_seed(self) -> Store:
         path = self.settings.state_file

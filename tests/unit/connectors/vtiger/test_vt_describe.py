@@ -16,7 +16,12 @@ from ccsync.connectors.vtiger.describe import (
 )
 from ccsync.errors import SkippableRecordError
 
-FIXTURES = Path(__file__).resolve().parents[4].parent / "shared" / "fixtures" / "vtiger"
+try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
+    from tests.support.paths import VTIGER_FIXTURES
+except ImportError:  # pragma: no cover - depends on how pytest was invoked
+    from support.paths import VTIGER_FIXTURES  # type: ignore[no-redef]
+
+FIXTURES = VTIGER_FIXTURES
 
 
 def _describe() -> dict[str, Any]:
