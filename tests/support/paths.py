@@ -19,6 +19,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 VTIGER_FIXTURES = REPO / "tests" / "fixtures" / "vtiger"
 CC_CONTRACT_ENV = "CCSYNC_CC_CONTRACT"
+# Optional documentation beside the checkout: tests compare their lists with it when present.
+VTIGER_REFERENCE = REPO.parent / "shared" / "reference" / "vtiger-webservice.md"
 DEFAULT_CC_CONTRACT = REPO.parent / "shared" / "specs" / "constant-contact-v3" / "swagger.yaml"
 # Read at import (collection), before the suite's autouse fixture drops every CCSYNC_* variable.
 _OVERRIDE = os.environ.get(CC_CONTRACT_ENV, "")

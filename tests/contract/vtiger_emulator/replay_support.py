@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any
 
 try:  # the test tree is importable as ``tests`` or (rootdir-relative) as its sub-packages
-    from tests.support.paths import VTIGER_FIXTURES
+    from tests.support.paths import VTIGER_FIXTURES, VTIGER_REFERENCE
 except ImportError:  # pragma: no cover - depends on how pytest was invoked
-    from support.paths import VTIGER_FIXTURES  # type: ignore[no-redef]
+    from support.paths import VTIGER_FIXTURES, VTIGER_REFERENCE  # type: ignore[no-redef]
 
 FIXTURES = VTIGER_FIXTURES
+__all__ = ["FIXTURES", "VTIGER_REFERENCE"]
 LAB_START = "2026-11-26 20:39:50"
 _REF = re.compile(r"\b(\d+)x(\d+)\b")
 _RECORD_ID = re.compile(r"^1[12]x\d+$")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from .client import WS, Vt
-from .replay_support import FIXTURES
+from .replay_support import FIXTURES, VTIGER_REFERENCE
 
 # The reference is documentation beside the checkout; when present, its lists must match ours.
-REFERENCE = Path(__file__).resolve().parents[3].parent / "shared/reference/vtiger-webservice.md"
+REFERENCE = VTIGER_REFERENCE
 # The operations the reference lists (section 1: which read GET and which read POST).
 READ_OPERATIONS = {"getchallenge", "retrieve", "query", "sync", "listtypes", "describe"}
 READ_OPERATIONS |= {
