@@ -51,10 +51,10 @@ class FaultRule:
         return cls(**known)
 
     def matches(self, method: str, path: str, operation: str | None) -> bool:
-        """Whether this rule applies to a request."""
-        if self.method and self.method.upper() != method.upper():
+        """Whether this rule applies to a request (``method``/``operation`` may be ``a|b``)."""
+        if self.method and method.upper() not in self.method.upper().split("|"):
             return False
-        if self.operation and (operation or "").lower() != self.operation.lower():
+        if self.operation and (operation or "").lower() not in self.operation.lower().split("|"):
             return False
         return path.startswith(self.path_prefix)
 
