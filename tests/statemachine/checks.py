@@ -168,6 +168,17 @@ def companies_are_names(snap: Snapshot, log: History) -> None:
     ids = [(r["contact_id"], r.get("company_name")) for r in snap.live_cc()]
     bad = [(c, name) for c, name in ids if VTIGER_ID.match(str(name or ""))]
     assert not bad, ("a Vtiger id as CC company name", bad)
+    if log.direction != "both":
+        return
+    for link in snap.links:
+        crm, cc = snap.crm.get(link.crm_id), snap.cc.get(link.cc_id)
+        if link.tombstoned_at or not snap.crm_live(link.crm_id) or not snap.cc_live(link.cc_id):
+            continue
+        assert crm is not None and cc is not None
+        org = log.orgs.get(crm.get("account_id") or "", "")
+        name = cc.get("company_name") or ""
+        if org or name in log.orgs.values():
+            assert org == name, ("linked pair: organisation vs company name", org, name, crm["id"])
 
 
 def consent_reaches_crm(snap: Snapshot, log: History) -> None:
@@ -251,10 +262,10 @@ def equal_pair(crm_row: dict[str, Any], cc_row: dict[str, Any], log: History) ->
     if log.direction != "both":
         return
     assert (crm.get("emailoptout", "0") == "1") == consent.unsubscribed, ("consent", crm, cc)
-    company = log.orgs.get(crm.get("account_id", ""), crm.get("account_id", ""))
+    assert key(crm.get("email")) == key(cc.get("email")), ("pair emails differ", crm, cc)
     for name, value in cc.items():
-        mine = company if name == "account_id" else crm.get(name, "")
-        assert MAPPING.equal(name, mine, value), ("linked pair differs", name, crm, cc)
+        if name not in ("account_id", "email"):  # companies_are_names compares organisations
+            assert MAPPING.equal(name, crm.get(name, ""), value), ("pair differs", name, crm, cc)
 
 
 def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
@@ -277,7 +288,15 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
                 continue
             if "cc_email_in_use" in reasons and email in cc_emails:
                 continue
-            assert False, ("a live Vtiger contact without counterpart or reason", row, reasons)
+            holder = cc_emails.get(email, {})
+            cc_state = (holder.get("contact_id"), permission(holder), holder.get("deleted_at"))
+            assert False, (
+                "a live Vtiger contact without counterpart or reason",
+                (row["id"], email, row.get("emailoptout"), row.get("source")),
+                reasons,
+                ("CC holder", cc_state),
+                ("same email live", crm_count[email], "attention", email in snap.attention),
+            )
     if log.direction != "crm_to_cc":
         for row in snap.live_cc():
             in_scope = log.scope == "account" or on_list(row, log.list_id)
@@ -289,4 +308,10 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
                 continue
             if "email_already_linked" in reasons and email in linked_emails:
                 continue
-            assert False, ("a live CC contact without counterpart or reason", row, reasons)
+            crm = [(r["id"], r.get("emailoptout")) for r in snap.live_crm() if crm_email(r) == email]
+            assert False, (
+                "a live CC contact without counterpart or reason",
+                (row["contact_id"], email, permission(row)),
+                reasons,
+                ("Vtiger", crm),
+            )

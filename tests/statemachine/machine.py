@@ -40,6 +40,8 @@ NAMES = ["Ann", "Bo", "Cy", "Dee"]
 CITIES = ["Oslo", "Lima", ""]
 SETTLE_RUNS = 10
 PICK = st.integers(0, 11)
+OPTOUT = st.sampled_from(["0", "0", "1"])
+ORG = st.integers(0, 2)
 """Which of the live rows a person acts on (by position, so failing steps print short)."""
 
 
@@ -87,12 +89,31 @@ class SyncMachine(RuleBasedStateMachine):
     @initialize(
         direction=st.sampled_from(["both", "both", "crm_to_cc", "cc_to_crm"]),
         scope=st.sampled_from(["account", "lists"]),
+        crm=st.lists(st.tuples(st.sampled_from(BASES), st.integers(0, 2), OPTOUT, ORG), max_size=4),
+        cc=st.lists(
+            st.tuples(st.sampled_from(BASES), st.integers(0, 2), st.booleans()), max_size=3
+        ),
+        first_run=st.booleans(),
     )
-    def configure(self, direction: str, scope: str) -> None:
+    def configure(
+        self,
+        direction: str,
+        scope: str,
+        crm: list[tuple[str, int, str, int]],
+        cc: list[tuple[str, int, bool]],
+        first_run: bool,
+    ) -> None:
+        """Direction and scope of this example, then the people already on both sides."""
         self.world.set(direction=direction, cc_scope=scope)
         self.log.direction, self.log.scope = direction, scope
         self.log.orgs = create_orgs(self.world)
         self.log.list_id = create_target_list(self.world)
+        for base, case, optout, org in crm:
+            self.crm_create(base, case, NAMES[case], optout, org)
+        for base, case, listed in cc:
+            self.cc_create(base, case, NAMES[case], listed)
+        if first_run:
+            self.run()
 
     # -- Vtiger users ----------------------------------------------------------------------
 
@@ -106,8 +127,8 @@ class SyncMachine(RuleBasedStateMachine):
         base=st.sampled_from(BASES),
         case=st.integers(0, 2),
         name=st.sampled_from(NAMES),
-        optout=st.sampled_from(["0", "0", "1"]),
-        org=st.integers(0, 2),
+        optout=OPTOUT,
+        org=ORG,
     )
     def crm_create(self, base: str, case: int, name: str, optout: str, org: int) -> None:
         fields = {"firstname": name, "lastname": "Crm", "email": variant(base, case)}
@@ -291,7 +312,7 @@ class SyncMachine(RuleBasedStateMachine):
             self._clear_faults()
         assert result.status in ("succeeded", "partial", "failed"), (result.status, result.error)
 
-    @rule(side=st.sampled_from(["cc", "crm"]), k=st.integers(1, 6), apply=st.booleans())
+    @rule(side=st.sampled_from(["cc", "crm"]), k=st.integers(1, 3), apply=st.booleans())
     def run_killed(self, side: str, k: int, apply: bool) -> None:
         """SIGKILL a ``ccsync sync`` subprocess at its k-th write on ``side``, then go on."""
         before = self.world.crm_all()
