@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from ccsync.engine.mapping import cc_to_canonical, crm_to_canonical, default_mapping
 from ccsync.engine.result import RunResult
-from ccsync.store.models import Attention, Link, RetryEntry, RunItem
+from ccsync.store.models import Attention, Link, RetryEntry, Run, RunItem
 from integration.engine.harness import World
-from statemachine.world import Kill, cc_email, crm_email, key, on_list, permission
+from statemachine.world import cc_email, crm_email, key, on_list, permission
 
 MAPPING = default_mapping()
 VTIGER_ID = re.compile(r"^\d+x\d+$")
@@ -47,6 +47,8 @@ class History:
     resubscribed: set[str] = field(default_factory=set)
     owner_created: set[str] = field(default_factory=set)
     seen_unsubscribed: set[str] = field(default_factory=set)
+    killed: list[int] = field(default_factory=list)
+    """Runs of killed ``ccsync sync`` processes."""
 
     def touch(self, record_id: str | None, *emails: str) -> None:
         """A person changed ``record_id`` (and the addresses it had or got)."""
@@ -83,10 +85,24 @@ def not_busy(result: RunResult) -> None:
     assert result.status != "busy", ("a run is refused as busy after a kill", result.error)
 
 
-def killed_run_logged(kill: Kill, k: int) -> None:
-    """A run killed at its k-th write shows the k-1 acknowledged writes in the Sync Log."""
-    if kill.killed and k > 1:
-        assert kill.run_id is not None and kill.items > 0, ("killed run's log is empty", kill)
+def killed_run_logged(world: World, log: History) -> None:
+    """A killed run's writes appear in the Sync Log: its counts cover its items; it has ended."""
+    with world.sessions.begin() as session:
+        for run_id in log.killed:
+            run = session.get(Run, run_id)
+            assert run is not None
+            stmt = select(RunItem.action).where(RunItem.run_id == run_id)
+            written = [a for a in session.scalars(stmt) if a != "skipped"]
+            counts = run.counts or {}
+            counted = sum(
+                int(side.get(action, 0))
+                for side in counts.values()
+                if isinstance(side, dict)
+                for action in ("created", "updated", "deleted")
+            )
+            shown = (run_id, run.status, counts, len(written))
+            assert run.status != "running", ("a killed run is running forever", shown)
+            assert counted >= len(written), ("a killed run's writes missing from its counts", shown)
 
 
 @dataclass
@@ -138,6 +154,7 @@ def verify(world: World, log: History) -> None:
     live_links = [x for x in snap.links if x.tombstoned_at is None]
     pairs_unique(live_links)
     retries_settled(snap)
+    killed_run_logged(world, log)
     companies_are_names(snap, log)
     consent_reaches_crm(snap, log)
     no_subscribed_opted_out(snap, log)
@@ -148,6 +165,7 @@ def verify(world: World, log: History) -> None:
     for link in live_links:
         if snap.crm_live(link.crm_id) and snap.cc_live(link.cc_id):
             equal_pair(snap.crm[link.crm_id], snap.cc[link.cc_id], log)
+            same_email(snap, link, log)
     counterparts(snap, live_links, log)
 
 
@@ -262,10 +280,27 @@ def equal_pair(crm_row: dict[str, Any], cc_row: dict[str, Any], log: History) ->
     if log.direction != "both":
         return
     assert (crm.get("emailoptout", "0") == "1") == consent.unsubscribed, ("consent", crm, cc)
-    assert key(crm.get("email")) == key(cc.get("email")), ("pair emails differ", crm, cc)
     for name, value in cc.items():
         if name not in ("account_id", "email"):  # companies_are_names compares organisations
             assert MAPPING.equal(name, crm.get(name, ""), value), ("pair differs", name, crm, cc)
+
+
+def same_email(snap: Snapshot, link: Link, log: History) -> None:
+    """A pair has one email, unless its last item refused the change and the refusal holds."""
+    if log.direction != "both":
+        return
+    crm, cc = snap.crm[link.crm_id], snap.cc[link.cc_id]
+    if crm_email(crm) == cc_email(cc):
+        return
+    items = sorted(snap.items.get(link.crm_id, []) + snap.items.get(link.cc_id, []), key=_id)
+    last = items[-1].reason if items else None
+    holders = [r["contact_id"] for r in snap.cc.values() if cc_email(r) == crm_email(crm)]
+    refused = last == "cc_email_in_use" and bool(holders)
+    assert refused, ("a pair with two emails", crm_email(crm), cc_email(cc), last, link.crm_id)
+
+
+def _id(item: RunItem) -> int:
+    return item.id
 
 
 def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
@@ -308,7 +343,9 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
                 continue
             if "email_already_linked" in reasons and email in linked_emails:
                 continue
-            crm = [(r["id"], r.get("emailoptout")) for r in snap.live_crm() if crm_email(r) == email]
+            crm = [
+                (r["id"], r.get("emailoptout")) for r in snap.live_crm() if crm_email(r) == email
+            ]
             assert False, (
                 "a live CC contact without counterpart or reason",
                 (row["contact_id"], email, permission(row)),

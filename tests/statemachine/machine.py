@@ -319,7 +319,8 @@ class SyncMachine(RuleBasedStateMachine):
         kill = killed_sync(self.world, side, k, apply)
         self.synced = True
         checks.no_crm_duplicate_created(before, self.world.crm_all())
-        checks.killed_run_logged(kill, k)
+        if kill.killed and kill.run_id is not None:
+            self.log.killed.append(kill.run_id)
         self.log.observe_links(self._all_links())
 
     @precondition(lambda self: self.synced)

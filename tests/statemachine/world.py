@@ -94,8 +94,9 @@ def create_target_list(world: World) -> str:
 
 @dataclass
 class Kill:
-    """What a killed run left behind: its run id (if any) and whether it was killed at all."""
+    """What a killed run left behind: its run id (if any), its written items, whether killed."""
 
+    side: str
     killed: bool
     run_id: int | None
     items: int
@@ -138,7 +139,7 @@ def killed_sync(world: World, side: str, k: int, apply: bool) -> Kill:
         world.emus.http.delete(proc.base_url + "/_emulator/faults").raise_for_status()
     run_id = _last_run(world)
     run_id = run_id if run_id != before else None
-    return Kill(killed, run_id, _items(world, run_id), output)
+    return Kill(side, killed, run_id, _items(world, run_id), output)
 
 
 def _last_run(world: World) -> int | None:
@@ -151,4 +152,5 @@ def _items(world: World, run_id: int | None) -> int:
         return 0
     with world.sessions.begin() as session:
         stmt = select(func.count()).select_from(RunItem).where(RunItem.run_id == run_id)
+        stmt = stmt.where(RunItem.action != "skipped")
         return int(session.scalar(stmt) or 0)
