@@ -297,12 +297,19 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(
         side=st.sampled_from(["cc", "crm"]),
         kind=st.sampled_from([500, 503, "drop", "lost", "lost"]),
-        probability=st.sampled_from([0.2, 0.5]),
+        probability=st.sampled_from([0.2, 0.5, 1.0]),
         seed=st.integers(0, 1000),
+        writes=st.sampled_from([None, None, "POST|PUT|PATCH|DELETE", "DELETE"]),
     )
-    def run_with_faults(self, side: str, kind: Any, probability: float, seed: int) -> None:
+    def run_with_faults(
+        self, side: str, kind: Any, probability: float, seed: int, writes: str | None = None
+    ) -> None:
         rule_: dict[str, Any] = {"count": None, "probability": probability}
         rule_.update({"kind": kind} if isinstance(kind, str) else {"status": kind})
+        if writes and side == "cc":
+            rule_["method"] = writes
+        elif writes:
+            rule_["operation"] = "delete" if writes == "DELETE" else "create|update|revise|delete"
         if side == "cc":
             rule_["path_prefix"] = "/v3"
         self.world.faults(side, [rule_], seed=seed)
