@@ -59,6 +59,9 @@ def _print(result: RunResult, as_json: bool) -> None:
         data.pop("preview", None)
         typer.echo(json.dumps(data, sort_keys=True))
         return
+    if result.status == "busy":
+        console.print("[bold]Busy[/bold]: another run of this connector is going; nothing started.")
+        return
     console.print(f"Run {result.run_id}: [bold]{result.status}[/bold] in {result.duration_s:.1f}s")
     if result.error:
         console.print(f"[red]{result.error}[/red]")

@@ -6,22 +6,26 @@ stamps on it, read in ``vtiger_timezone``, must match the server's clock within 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ccsync.connectors.base import RemoteRecord
-from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.connectors.vtiger.connector import VtigerConnector, WriteResult
+from ccsync.domain.normalize import clean
+from ccsync.engine import reasons
 from ccsync.engine.mapping import FieldMapping, canonical_to_crm_create, canonical_to_crm_revise
 from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
+from ccsync.engine.validation import Issue
 from ccsync.errors import ConfigError, FatalError, SyncError
 
 if TYPE_CHECKING:
-    from ccsync.engine.apply import Applier, Written
+    from ccsync.engine.apply import Applier
 
 TZ_TOLERANCE_S = 60.0
+ACCOUNT = "account_id"  # the organisation, as its name (the connector maps name ⇄ reference)
 
 
 class TimeZoneMismatch(ConfigError):
@@ -58,6 +62,7 @@ class CrmWriter:
         before_write("crm.update")
         record = self.crm.update(action.crm_id or "", self._fields(action))
         self._check_zone(record)
+        self._note_company(action, record)
         return record
 
     def _fields(self, action: Action) -> dict[str, Any]:
@@ -83,21 +88,41 @@ class CrmWriter:
         self._record(action, record)
 
     def _write_chunk(self, actions: Sequence[Action]) -> None:
+        """Parallel writes; each outcome is recorded (link + run item) the moment it is known,
+        so a run killed mid-chunk still logs every write that went through."""
         for action in actions:
             before_write(f"crm.{action.kind}")
         creates = [a for a in actions if a.kind == "create"]
         updates = [a for a in actions if a.kind == "update"]
-        results = self.crm.create_many([self._fields(a) for a in creates])
-        results += self.crm.update_many([(a.crm_id or "", self._fields(a)) for a in updates])
-        written: list[Written] = []
-        for action, result in zip([*creates, *updates], results, strict=True):
-            if isinstance(result, RemoteRecord):
-                written.append((action, result, result.id, action.cc_id or ""))
-            else:
-                self._fail(action, result)
-        self.owner.done_many(written)
+
+        def each(batch: Sequence[Action]) -> Callable[[int, WriteResult], None]:
+            return lambda n, result: self._outcome(batch[n], result)
+
+        self.crm.create_many([self._fields(a) for a in creates], each(creates))
+        self.crm.update_many([(a.crm_id or "", self._fields(a)) for a in updates], each(updates))
+
+    def _outcome(self, action: Action, result: WriteResult) -> None:
+        if isinstance(result, RemoteRecord):
+            self._record(action, result)
+        else:
+            self._fail(action, result)
+
+    def _note_company(self, action: Action, record: RemoteRecord) -> None:
+        """Say so in the run item when the company name matched no Vtiger organisation.
+
+        The connector links a contact only to the organisation with exactly that name and
+        otherwise leaves its organisation alone; the stored value then differs from the sent one.
+        """
+        if ACCOUNT not in action.diff:
+            return
+        wanted = action.values.get(ACCOUNT, "")
+        if self.mapping.equal(ACCOUNT, clean(record.fields.get(ACCOUNT)), wanted):
+            return
+        text = reasons.message(reasons.COMPANY_NOT_IN_CRM, name=wanted)
+        action.warnings.append(Issue(reasons.COMPANY_NOT_IN_CRM, ACCOUNT, text))
 
     def _record(self, action: Action, record: RemoteRecord) -> None:
+        self._note_company(action, record)
         self.owner.done(action, record, record.id, action.cc_id or "")
 
     def _fail(self, action: Action, exc: Exception) -> None:

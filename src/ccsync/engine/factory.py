@@ -86,6 +86,7 @@ def vtiger_settings(row: ConnectorRow, config: ConnectorConfig) -> VtigerSetting
         flavour=config.vtiger_flavour,
         scope=config.crm_scope,
         timezone=config.vtiger_timezone,
+        resolve_accounts=config.extended_mapping,  # the company row maps account_id
     )
 
 

@@ -177,7 +177,7 @@ def _phone_rows(office_phone_as_work: bool, extended: bool) -> list[MappingRow]:
 def _extended_rows() -> list[MappingRow]:
     return [
         _core("title", "job_title", extended=True),
-        _core("account_id", "company_name", direction="crm_to_cc", extended=True),
+        _core("account_id", "company_name", extended=True),
         *_address_rows("other", "other", extended=True),
         MappingRow(
             "birthday",

@@ -32,6 +32,7 @@ ERROR_WILL_RETRY = "error_will_retry"
 DEAD_LETTER = "dead_letter"
 DIRECTION_FILTERED = "direction_filtered"
 TOMBSTONED = "tombstoned"
+COMPANY_NOT_IN_CRM = "company_not_in_crm"
 
 TEMPLATES: dict[str, str] = {
     NO_EMAIL: "The contact has no email address.",
@@ -58,6 +59,8 @@ TEMPLATES: dict[str, str] = {
     DEAD_LETTER: "The write failed 5 times ({error}); it waits in the dead-letter list.",
     DIRECTION_FILTERED: "The sync direction does not allow writing this change to {side}.",
     TOMBSTONED: "The pair was deleted; an older change does not bring it back.",
+    COMPANY_NOT_IN_CRM: "No Vtiger organisation is named exactly {name!r}; the contact's "
+    "organisation was left as it was.",
 }
 
 ALL_CODES = frozenset(TEMPLATES)

@@ -123,7 +123,8 @@ class RunSteps:
         crm_state = with_written(
             reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted
         )
-        self.recorder.put_states({"crm": crm_state, "cc": reads["cc"].changes.next_state})
+        cc_state = self.cc.state_after_writes(reads["cc"].changes.next_state)
+        self.recorder.put_states({"crm": crm_state, "cc": cc_state})
         status = "partial" if tally.failed else "succeeded"
         return StepsOutcome(status, tally, _held_counts(held), [])
 

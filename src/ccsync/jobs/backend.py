@@ -31,7 +31,7 @@ __all__ = [
     "execute_run",
 ]
 
-EnqueueStatus = Literal["started", "queued", "already_queued"]
+EnqueueStatus = Literal["started", "queued", "already_queued", "busy"]
 RunFunction = Callable[..., RunResult]
 """``execute_run`` or a stand-in with its signature."""
 
@@ -42,7 +42,8 @@ class EnqueueResult:
 
     Attributes:
         status: ``started`` (a run began), ``queued`` (a run is going; one more will follow),
-            ``already_queued`` (a run is going and one is already waiting: nothing added).
+            ``already_queued`` (a run is going and one is already waiting: nothing added),
+            ``busy`` (another process runs this connector: nothing started or queued).
         message: a sentence for the user.
         result: the finished run when the backend ran it in the foreground.
     """

@@ -31,6 +31,7 @@ from ccsync.jobs.backend import EnqueueResult
 from ccsync.store.repos.connectors import list_connectors
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
     from ccsync.engine.result import Progress, RunResult
@@ -113,6 +114,45 @@ def purge_debug_log(sessions: sessionmaker[Session], retention_days: int) -> int
         return purge_debug(session, datetime.now(UTC) - timedelta(days=retention_days))
 
 
+BUSY_MESSAGE = "Busy: another sync of this connector is running elsewhere; try again when it ends."
+
+
+class LeaseCheck:
+    """Whether another process holds a connector's run lease (a live holder), from the store.
+
+    The database engine is made on first use and kept until ``close``. A store that cannot be
+    read is taken as "not busy": the run itself then takes (or is refused) the lease.
+    """
+
+    def __init__(self, settings: AppSettings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    def __call__(self, connector_id: int) -> bool:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from ccsync.store.db import make_engine, session_factory
+        from ccsync.store.lease import lease_busy
+
+        with self._lock:
+            if self._engine is None:
+                self._engine = make_engine(self._settings.database_url)
+            engine = self._engine
+        try:
+            return lease_busy(session_factory(engine), connector_id)
+        except SQLAlchemyError:
+            log.warning("could not read the run lease of connector %s", connector_id)
+            return False
+
+    def close(self) -> None:
+        """Release the database engine."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
+
 def _execute_run(*args: Any, **kwargs: Any) -> RunResult:
     # Imported on first use: the runner pulls in both connectors and the engine.
     from ccsync.jobs.backend import execute_run
@@ -132,10 +172,12 @@ class LocalBackend:
         run: RunFunction | None = None,
         workers: int = 4,
         housekeeping: Callable[[], object] | None = None,
+        busy_elsewhere: Callable[[int], bool] | None = None,
     ) -> None:
         self._settings = settings
         self._schedules = schedules
         self._run = run or _execute_run
+        self._busy_elsewhere = busy_elsewhere or LeaseCheck(settings)
         self._housekeeping = housekeeping
         self._background_on = True
         self._lock = threading.Lock()
@@ -171,6 +213,8 @@ class LocalBackend:
         """Stop the scheduler (waiting for running syncs when ``wait``)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+        if isinstance(self._busy_elsewhere, LeaseCheck):
+            self._busy_elsewhere.close()
 
     def reschedule(self, schedule: Schedule) -> None:
         """Apply a changed frequency or enabled flag (after Sync Settings are saved)."""
@@ -231,6 +275,9 @@ class LocalBackend:
                 return EnqueueResult(
                     "queued", "A sync is running; one more will start when it ends."
                 )
+            if self._busy_elsewhere(connector_id):
+                # another process (the CLI, a worker) holds the run lease: nothing starts here
+                return EnqueueResult("busy", BUSY_MESSAGE)
             self._begin(state, trigger)
         self._scheduler.add_job(self._drain, args=(connector_id, trigger, confirm))
         return EnqueueResult("started", "Sync started.")

@@ -284,6 +284,10 @@ class RunLease(Base):
     holder: Mapped[str]
     expires_at: Mapped[datetime]
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- issue 9 (migration 0003): where the holder runs, so a lease whose process is gone on
+    # this host is taken over at once instead of after its TTL
+    holder_host: Mapped[str | None] = mapped_column(String(255), default=None)
+    holder_pid: Mapped[int | None] = mapped_column(default=None)
 
 
 class ApiBudget(Base):

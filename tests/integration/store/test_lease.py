@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ccsync.store.lease import LeaseBusy, RunLease, default_holder
+from ccsync.store.lease import LeaseBusy, RunLease, default_holder, lease_busy
 
 from . import workers
 from .conftest import Db
@@ -90,3 +94,41 @@ def test_two_processes_racing_exactly_one_wins(db: Db) -> None:
     args = [(db.url, db.connector_id, name, barrier) for name in ("proc-a", "proc-b")]
     won = workers.run_processes(workers.race_for_lease, args)
     assert sorted(won) == [False, True]
+
+
+def _dead_pid() -> int:
+    """The id of a process that has just ended (and was reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait(30)
+    return proc.pid
+
+
+def test_a_dead_holder_on_this_host_is_taken_over_at_once(db: Db) -> None:
+    clock = FakeClock()
+    here = socket.gethostname()
+    dead = RunLease(db.sessions, db.connector_id, "dead", clock=clock, host=here, pid=_dead_pid())
+    assert dead.acquire()
+    assert lease_busy(db.sessions, db.connector_id, clock) is False
+
+    mine = RunLease(db.sessions, db.connector_id, "mine", clock=clock)
+    assert mine.acquire(), "no wait for the TTL: the holder's process is gone"
+    assert not dead.renew() and dead.lost
+    assert lease_busy(db.sessions, db.connector_id, clock) is True  # we are alive
+
+
+def test_a_live_or_remote_holder_keeps_its_lease(db: Db) -> None:
+    clock = FakeClock()
+    alive = RunLease(db.sessions, db.connector_id, "alive", clock=clock, pid=os.getppid())
+    assert alive.acquire()
+    assert not RunLease(db.sessions, db.connector_id, "other", clock=clock).acquire()
+    assert lease_busy(db.sessions, db.connector_id, clock)
+    alive.release()
+
+    far = "another-host.example"
+    remote = RunLease(db.sessions, db.connector_id, "r", clock=clock, host=far, pid=_dead_pid())
+    assert remote.acquire()
+    assert not RunLease(db.sessions, db.connector_id, "other", clock=clock).acquire()
+    assert lease_busy(db.sessions, db.connector_id, clock), "a pid on another host says nothing"
+    clock.advance(121)
+    assert not lease_busy(db.sessions, db.connector_id, clock)
+    assert RunLease(db.sessions, db.connector_id, "other", clock=clock).acquire()

@@ -77,7 +77,9 @@ def test_default_mapping_reproduces_vtiger_table_and_extended_rows() -> None:
     assert plain.has_consent and "emailoptout" not in plain.fields
     full = {r.crm_field: r for r in default_mapping().rows}
     assert full["mobile"].cc_key == "mobile" and full["homephone"].cc_key == "other"
-    assert full["account_id"].direction == full["birthday"].direction == "crm_to_cc"
+    assert full["birthday"].direction == "crm_to_cc"
+    # issue 9: CC's company links the organisation of that name (the connector maps name ⇄ id)
+    assert full["account_id"].direction == "both"
     assert full["otherzip"].cc_path == "street_addresses[kind=other].postal_code"
     assert full["emailoptout"].kind == "consent" and "emailoptout" not in default_mapping().fields
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ccsync.engine import reasons
 
 EXPECTED = {
+    "company_not_in_crm",
     "no_email",
     "invalid_email",
     "cc_no_email",

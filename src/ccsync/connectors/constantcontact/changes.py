@@ -5,6 +5,15 @@ committed late or stamped by a skewed clock are not missed; versions already ret
 that window (``seen``, keyed by contact id with a fingerprint that also covers consent and
 deletion) are dropped, so a re-read is quiet. The next watermark is the read's start time and
 never later (the signpost).
+
+A bulk import lands inside that look-back, and re-reading every imported contact would cost a
+call per 500 of them. The import's read-back already returned every contact *created* since
+shortly before the import (``gap`` = [g0, g1]: created after g0, versions as of g1), so while
+the gap is inside the look-back a change read splits its ``updated_after`` query in two:
+contacts created before g0 (any change since the look-back: people's edits during the import
+included) and contacts created after g0 changed after g1 (later edits, later creations). The
+read-back's contacts that were neither imported nor seen by the run (created by people during
+the import) are kept in ``pending`` and read by id next time.
 """
 
 from __future__ import annotations
@@ -28,12 +37,16 @@ class ReadState:
         seen: contact id → [fingerprint, ISO time] of versions returned near the watermark.
         deleted_count: deleted contacts counted at the previous probe (``count_probe``).
         list_id: the target list id, cached for list scope.
+        gap: [g0, g1] of the last import's read-back (None when no import is in the look-back).
+        pending: contact ids the read-back showed that the next read must return.
     """
 
     watermark: datetime | None = None
     seen: dict[str, list[str]] = field(default_factory=dict)
     deleted_count: int | None = None
     list_id: str | None = None
+    gap: tuple[datetime, datetime] | None = None
+    pending: list[str] = field(default_factory=list)
 
     @classmethod
     def decode(cls, raw: str | None) -> ReadState:
@@ -51,17 +64,23 @@ class ReadState:
             seen={str(k): list(v) for k, v in (data.get("seen") or {}).items()},
             deleted_count=data.get("dc"),
             list_id=data.get("list"),
+            gap=_gap(data.get("gap")),
+            pending=[str(i) for i in data.get("pending") or []],
         )
 
     def encode(self) -> str:
         """The state as the opaque string the engine stores."""
-        data = {
+        data: dict[str, Any] = {
             "v": VERSION,
             "w": self.watermark.isoformat() if self.watermark else None,
             "seen": self.seen,
             "dc": self.deleted_count,
             "list": self.list_id,
         }
+        if self.gap is not None:
+            data["gap"] = [self.gap[0].isoformat(), self.gap[1].isoformat()]
+        if self.pending:
+            data["pending"] = self.pending
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
 
     def is_new(self, contact: dict[str, Any]) -> bool:
@@ -85,8 +104,17 @@ class ReadState:
         """Move the watermark to ``signpost`` and forget versions older than the window."""
         self.watermark = signpost
         floor = signpost - overlap
+        if self.gap is not None and self.gap[1] <= floor:
+            self.gap = None  # the next look-back starts after it: a plain read is as cheap
         self.seen = {
             cid: entry
             for cid, entry in self.seen.items()
             if (t := parse_time(entry[1])) is not None and t >= floor
         }
+
+
+def _gap(raw: Any) -> tuple[datetime, datetime] | None:
+    if not isinstance(raw, list) or len(raw) != 2:
+        return None
+    start, end = parse_time(raw[0]), parse_time(raw[1])
+    return (start, end) if start is not None and end is not None else None

@@ -102,6 +102,10 @@ class ConstantContactConnector:
         )  # fmt: skip
         self._lists: dict[str, str] = {}
         self._schema: tuple[datetime, Schema] | None = None
+        self._read: ReadState | None = None  # this connector's last change read
+        self._imported: set[str] = set()  # emails (casefolded) of rows it imported
+        self._gap: tuple[datetime, datetime] | None = None
+        self._pending: list[str] = []
 
     def _attach_hooks(self, trace: TraceSink | None) -> None:
         def count(_: httpx2.Request) -> None:
@@ -186,6 +190,7 @@ class ConstantContactConnector:
     def read_changes(self, state: str | None) -> ChangeSet:
         """Contacts changed since ``state`` (see ``changes.ReadState``); all when None."""
         read = ReadState.decode(state)
+        self._read = read
         signpost, before = self._clock(), self._calls
         if read.list_id and self.settings.scope == "lists":  # saves a list look-up per run
             self._lists.setdefault(self.settings.target_list, read.list_id)
@@ -224,20 +229,38 @@ class ConstantContactConnector:
 
     def _changed(self, read: ReadState) -> list[RemoteRecord]:
         assert read.watermark is not None
-        since = _iso(read.watermark - timedelta(seconds=self.settings.overlap_seconds))
+        since = read.watermark - timedelta(seconds=self.settings.overlap_seconds)
         found: dict[str, dict[str, Any]] = {}
         # unsubscribes may not bump updated_at, so opt-outs get their own read (account-wide:
         # CC may drop list memberships on unsubscribe)
-        queries = [
-            self._scoped(self._params(updated_after=since)),
-            self._params(optout_after=since),
-        ]
+        queries = [*self._updated_queries(read, since), self._params(optout_after=_iso(since))]
         for params in queries:
             for contact in self._contacts(params):
                 if read.is_new(contact):
                     found[str(contact["contact_id"])] = contact
                     read.remember(contact)
+        pending, read.pending = read.pending, []
+        for contact_id in pending:
+            if contact_id not in found:
+                try:
+                    found[contact_id] = self._get(contact_id)
+                except RecordNotFound:
+                    continue
         return [to_record(c) for c in found.values()]
+
+    def _updated_queries(self, read: ReadState, since: datetime) -> list[Params]:
+        """``updated_after`` the look-back, split around an import's read-back (see changes.py)."""
+        if read.gap is None or read.gap[1] <= since:
+            return [self._scoped(self._params(updated_after=_iso(since)))]
+        created, seen_until = read.gap
+        return [
+            self._scoped(
+                self._params(
+                    updated_after=_iso(since), created_before=_iso(created + timedelta(seconds=1))
+                )
+            ),
+            self._scoped(self._params(created_after=_iso(created), updated_after=_iso(seen_until))),
+        ]
 
     def _deleted_count(self) -> int:
         params: Params = {"status": "deleted", "include_count": "true", "limit": 1}
@@ -290,10 +313,46 @@ class ConstantContactConnector:
         return out
 
     def read_created_after(self, list_id: str, after: datetime) -> Iterator[RemoteRecord]:
-        """Members of ``list_id`` created after ``after`` (the read-back after an import)."""
-        params = self._params(lists=list_id, created_after=_iso(after))
+        """Contacts in scope created after ``after`` (the read-back after an import).
+
+        Scope-wide (``list_id`` is the target list, the scope of list-scoped connectors), so
+        that the next change read may skip what it showed (``state_after_writes``).
+        """
+        started = self._clock()
+        params = self._params(created_after=_iso(after))
+        if self.settings.scope == "lists":
+            params["lists"] = list_id
+        newest: datetime | None = None
         for contact in self._contacts(params):
+            stamp = parse_time(contact.get("updated_at"))
+            if stamp is not None and (newest is None or stamp > newest):
+                newest = stamp
+            if not self._known(contact):
+                self._pending.append(str(contact["contact_id"]))
             yield to_record(contact)
+        # versions as of the read-back's start, on the server's clock when that is earlier
+        self._gap = (after, min(started, newest) if newest is not None else started)
+
+    def _known(self, contact: dict[str, Any]) -> bool:
+        """Imported by this connector, or returned as it is now by its last change read."""
+        if email_of(contact).strip().casefold() in self._imported:
+            return True
+        return self._read is not None and not self._read.is_new(contact)
+
+    def state_after_writes(self, state: str) -> str:
+        """The change-read ``state`` told what an import's read-back showed (see changes.py).
+
+        Call it with the state this connector's ``read_changes`` returned, once every write of
+        the run is recorded; without an import in the run the state is returned unchanged.
+        """
+        if self._gap is None:
+            return state
+        read = ReadState.decode(state)
+        if read.watermark is None:
+            return state
+        read.gap = self._gap
+        read.pending = list(dict.fromkeys([*read.pending, *self._pending]))
+        return read.encode()
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -368,6 +427,7 @@ class ConstantContactConnector:
 
     def import_contacts(self, rows: list[dict[str, Any]], list_ids: list[str]) -> ImportResult:
         """Bulk-create or update ``rows`` (``JsonImportContact``) into ``list_ids``."""
+        self._imported.update(str(r.get("email") or "").strip().casefold() for r in rows)
         return activities.import_contacts(self.client, rows, list_ids)
 
     def delete_many(self, ids: Sequence[str]) -> ImportResult:

@@ -11,8 +11,8 @@ Example::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ import httpx2
 from ccsync.connectors.base import ChangeSet, RemoteRecord, Schema, Side
 from ccsync.connectors.trace import TraceSink, trace_hooks
 from ccsync.connectors.vtiger import vtql
+from ccsync.connectors.vtiger.accounts import FIELD as ACCOUNT
+from ccsync.connectors.vtiger.accounts import AccountNames
 from ccsync.connectors.vtiger.changes import to_epoch
 from ccsync.connectors.vtiger.client import VtigerClient
 from ccsync.connectors.vtiger.describe import MODULE, OWNER_FIELD, SchemaCache, prepare_write
@@ -40,6 +42,8 @@ from ccsync.connectors.vtiger.transport import Pacer, make_transport
 from ccsync.errors import ConfigError, FatalError, SkippableRecordError, SyncError
 
 WriteResult = RemoteRecord | SyncError
+OnResult = Callable[[int, "WriteResult"], None]
+"""Called in the caller's thread with (item index, outcome) as each write finishes."""
 
 
 class VtigerConnector:
@@ -76,6 +80,7 @@ class VtigerConnector:
         self._client = VtigerClient(self._session, read_attempts=settings.read_attempts)
         self._schema = SchemaCache(lambda: self._client.describe(MODULE), self._cache(state_dir))
         self._reader = ChangeReader(settings, self._client, lambda: self.schema().id_prefix)
+        self._accounts = AccountNames(self._client.query)
         self._zone = settings.zone()
 
     def __repr__(self) -> str:
@@ -150,10 +155,12 @@ class VtigerConnector:
         current = VtigerState.load(state, self._who())
         owner = self._owner()
         outcome = self._reader.read(current, self.identity(), owner)
+        self._accounts.load(current.accounts)
         records = sorted(
-            (self._remote(row) for row in outcome.records),
+            self._records(outcome.records),
             key=lambda r: (r.updated_at, vtql.record_number(r.id)),
         )
+        current.accounts = self._accounts.dump()
         return ChangeSet(
             records=records,
             next_state=current.dump(),
@@ -171,7 +178,7 @@ class VtigerConnector:
         while True:
             where = [[vtql.cond("id", ">", last)]] if last else []
             rows = self._client.query(vtql.select(MODULE, where=where, also=also, order_by="id"))
-            yield from (self._remote(row) for row in rows)
+            yield from self._records(rows)
             if len(rows) < vtql.MAX_ROWS:
                 return
             last = str(rows[-1]["id"])
@@ -185,8 +192,8 @@ class VtigerConnector:
         for start in range(0, len(valid), vtql.MAX_ROWS):
             chunk = valid[start : start + vtql.MAX_ROWS]
             query = vtql.select(MODULE, where=[[vtql.in_list("id", chunk)]], also=also)
-            for row in self._client.query(query):
-                found[str(row["id"])] = self._remote(row)
+            for record in self._records(self._client.query(query)):
+                found[record.id] = record
         return [found[i] for i in valid if i in found]
 
     def find_by_email(self, email: str) -> list[RemoteRecord]:
@@ -202,7 +209,31 @@ class VtigerConnector:
         where = [[vtql.cond("email", "=", s)] for s in spellings]
         rows = self._client.query(vtql.select(MODULE, where=where, also=also, order_by="id"))
         key = wanted.casefold()
-        return [self._remote(r) for r in rows if str(r.get("email", "")).strip().casefold() == key]
+        mine = [r for r in rows if str(r.get("email", "")).strip().casefold() == key]
+        return self._records(mine)
+
+    def _records(self, rows: Iterable[Mapping[str, Any]]) -> list[RemoteRecord]:
+        """Rows as records, ``account_id`` shown as the organisation's name (see accounts.py)."""
+        copies = [dict(row) for row in rows]
+        if self.settings.resolve_accounts:
+            self._accounts.show(copies)
+        return [self._remote(row) for row in copies]
+
+    def _one(self, row: Mapping[str, Any]) -> RemoteRecord:
+        return self._records([row])[0]
+
+    def _with_account_id(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A write's fields with the organisation *name* turned into its reference.
+
+        Only an organisation with exactly that name is linked; with none (or several) the
+        contact's organisation is left as it is — the engine notes it in the run item.
+        """
+        out = dict(fields)
+        if ACCOUNT in out and self.settings.resolve_accounts:
+            account_id = self._accounts.id_of(str(out.pop(ACCOUNT) or ""))
+            if account_id is not None:
+                out[ACCOUNT] = account_id
+        return out
 
     def _remote(self, row: Mapping[str, Any]) -> RemoteRecord:
         stamp = to_epoch(str(row.get("modifiedtime", "")), self._zone)
@@ -221,17 +252,18 @@ class VtigerConnector:
             SkippableRecordError: a mandatory field is empty, a value is longer than its column
                 (``value_too_long``), or the server refused the record.
         """
-        element = prepare_write({**fields, OWNER_FIELD: self.user_id}, self.schema(), creating=True)
-        return self._remote(self._schema_guard(lambda: self._client.create(MODULE, element)))
+        named = self._with_account_id(fields)
+        element = prepare_write({**named, OWNER_FIELD: self.user_id}, self.schema(), creating=True)
+        return self._one(self._schema_guard(lambda: self._client.create(MODULE, element)))
 
     def update(self, record_id: str, fields: Mapping[str, Any]) -> RemoteRecord:
         """``revise`` only the given fields (``""`` clears one); returns the record as stored."""
         vtql.split_id(record_id)
-        element = prepare_write(fields, self.schema(), creating=False)
+        element = prepare_write(self._with_account_id(fields), self.schema(), creating=False)
         if not element:
-            return self._remote(self._client.retrieve(record_id))
+            return self._one(self._client.retrieve(record_id))
         row = self._schema_guard(lambda: self._client.revise({"id": record_id, **element}))
-        return self._remote(row)
+        return self._one(row)
 
     def delete(self, record_id: str) -> None:
         """Delete (soft, Recycle Bin); an id that is already gone is fine."""
@@ -251,30 +283,51 @@ class VtigerConnector:
             raise
         return result
 
-    def create_many(self, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+    def create_many(
+        self, items: Sequence[Mapping[str, Any]], each: OnResult | None = None
+    ) -> list[WriteResult]:
         """Create several contacts within the write-concurrency limit.
+
+        Args:
+            items: the contacts' fields.
+            each: told of every outcome as soon as it is known (so a caller can record each
+                write at once, not after the whole batch).
 
         Returns:
             One entry per item, in order: the stored record, or the ``SyncError`` that skipped
             or postponed it. A ``FatalError`` is raised once every write has finished.
         """
-        return self._parallel([lambda f=f: self.create(f) for f in items])
+        return self._parallel([lambda f=f: self.create(f) for f in items], each)
 
-    def update_many(self, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
+    def update_many(
+        self, items: Sequence[tuple[str, Mapping[str, Any]]], each: OnResult | None = None
+    ) -> list[WriteResult]:
         """``update`` several contacts within the write-concurrency limit (see ``create_many``)."""
-        return self._parallel([lambda i=i, f=f: self.update(i, f) for i, f in items])
+        return self._parallel([lambda i=i, f=f: self.update(i, f) for i, f in items], each)
 
-    def _parallel(self, jobs: Sequence[Any]) -> list[WriteResult]:
+    def _parallel(self, jobs: Sequence[Any], each: OnResult | None = None) -> list[WriteResult]:
         if not jobs:
             return []
         self.identity()  # log in once before the workers start
         self.schema()
+        results: list[WriteResult | None] = [None] * len(jobs)
         with ThreadPoolExecutor(max_workers=self.settings.write_concurrency) as pool:
-            results = list(pool.map(_capture, jobs))
-        fatal = next((r for r in results if isinstance(r, FatalError)), None)
+            futures = {pool.submit(_capture, job): n for n, job in enumerate(jobs)}
+            try:
+                for future in as_completed(futures):
+                    n = futures[future]
+                    result = results[n] = future.result()
+                    if each is not None and not isinstance(result, FatalError):
+                        each(n, result)
+            except BaseException:
+                for future in futures:  # the caller stops: send nothing more
+                    future.cancel()
+                raise
+        done = [r for r in results if r is not None]
+        fatal = next((r for r in done if isinstance(r, FatalError)), None)
         if fatal is not None:
             raise fatal
-        return results
+        return done
 
 
 def _capture(job: Any) -> WriteResult:

@@ -32,6 +32,8 @@ class VtigerSettings:
         full_scan_interval: seconds between scheduled full id scans (the deletion safety net).
         timeout: seconds per HTTP request.
         read_attempts: attempts for idempotent reads on 5xx and dropped connections.
+        resolve_accounts: show ``account_id`` as the organisation's name and accept a name on
+            write (``accounts.py``); off, the reference is passed through untouched.
     """
 
     url: str
@@ -44,6 +46,7 @@ class VtigerSettings:
     full_scan_interval: float = 86400.0
     timeout: float = 30.0
     read_attempts: int = 3
+    resolve_accounts: bool = False
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):

@@ -13,6 +13,7 @@ Fields:
 * ``full_scan_at``: when the last full id listing ran (the daily safety net).
 * ``sync_ok`` / ``probed_at``: the cached capability probe of the ``sync`` operation.
 * ``who``: URL, user and scope the state belongs to; another login starts a first run.
+* ``accounts``: organisation names read by id, ``{id: [name, read_at]}`` (``accounts.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import bisect
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 STATE_VERSION = 2
 
@@ -38,6 +40,7 @@ class VtigerState:
     sync_ok: bool | None = None
     probed_at: float = 0.0
     version: int = STATE_VERSION
+    accounts: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, raw: str | None, who: str) -> VtigerState:

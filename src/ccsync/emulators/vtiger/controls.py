@@ -127,6 +127,15 @@ def ui_create(emulator: Emulator, request: Request, body: dict[str, Any]) -> obj
     return records.render(emulator.store, record, emulator.main_user())
 
 
+def ui_create_account(emulator: Emulator, request: Request, body: dict[str, Any]) -> object:
+    """``POST /_emulator/ui/accounts``: a user creates an organisation in the web UI."""
+    user = _acting_user(emulator, body)
+    fields = dict(body.get("fields") or {})
+    fields.setdefault("assigned_user_id", user.ws_id)
+    record = records.create(emulator.store, user, "Accounts", fields, source="CRM")
+    return records.render(emulator.store, record, emulator.main_user())
+
+
 def ui_edit(emulator: Emulator, request: Request, body: dict[str, Any]) -> object:
     """``PATCH /_emulator/ui/contacts/{id}``: edit like the UI's save (a revise)."""
     user = _acting_user(emulator, body)
@@ -230,6 +239,7 @@ def routes() -> list[Route]:
         ("/counters", counters, ["GET", "DELETE"]),
         ("/faults", faults, ["GET", "POST", "DELETE"]),
         ("/ui/contacts", ui_create, ["POST"]),
+        ("/ui/accounts", ui_create_account, ["POST"]),
         ("/ui/contacts/{id}", ui_edit, ["PATCH"]),
         ("/ui/contacts/{id}", ui_delete, ["DELETE"]),
         ("/ui/contacts/{id}/reassign", ui_reassign, ["POST"]),

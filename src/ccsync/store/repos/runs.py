@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from ccsync.store.models import Run, RunItem, utcnow
 from ccsync.store.repos._convert import columns_for, to_row
 from ccsync.store.repos.rows import NotFound, RunItemRow, RunItemWrite, RunRow
-from ccsync.store.upsert import rowcount
 
 ITEM_CHUNK = 1000
 _ITEM_COLUMNS = columns_for(RunItemRow, RunItem.__table__)
@@ -119,19 +118,46 @@ def finish_run(
     return to_row(RunRow, run)
 
 
+COUNT_ACTIONS = ("created", "updated", "skipped", "deleted")
+
+
 def interrupt_stale_runs(session: Session, connector_id: int, now: datetime | None = None) -> int:
     """Mark runs still ``running`` as ``interrupted`` (call it right after taking the lease:
-    whoever ran them died).
+    whoever ran them died), with the counts of the items they logged before they stopped.
 
     Returns:
         How many runs were marked.
     """
+    stale = session.scalars(
+        select(Run.id).where(Run.connector_id == connector_id, Run.status == "running")
+    ).all()
+    for run_id in stale:
+        stmt = (
+            update(Run)
+            .where(Run.id == run_id, Run.status == "running")
+            .values(
+                status="interrupted",
+                ended_at=now or utcnow(),
+                error="the run stopped early (its process ended before it finished)",
+                counts=counts_of_items(session, run_id),
+            )
+        )
+        session.execute(stmt)
+    return len(stale)
+
+
+def counts_of_items(session: Session, run_id: int) -> dict[str, dict[str, int]]:
+    """Per target side and action, how many items a run logged (the counts of a killed run)."""
+    counts = {side: dict.fromkeys(COUNT_ACTIONS, 0) for side in ("cc", "crm")}
     stmt = (
-        update(Run)
-        .where(Run.connector_id == connector_id, Run.status == "running")
-        .values(status="interrupted", ended_at=now or utcnow(), error="the run stopped early")
+        select(RunItem.side, RunItem.action, func.count())
+        .where(RunItem.run_id == run_id)
+        .group_by(RunItem.side, RunItem.action)
     )
-    return rowcount(session.execute(stmt))
+    for side, action, n in session.execute(stmt):
+        if side in counts and action in counts[side]:
+            counts[side][action] = int(n)
+    return counts
 
 
 def get_run(session: Session, run_id: int) -> RunRow | None:

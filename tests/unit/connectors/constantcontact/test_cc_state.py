@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -134,3 +135,19 @@ def test_api_rate_caps_burst_and_mean() -> None:
     assert rate.limit == 4 and rate.interval == 1053
     assert (api_rate(4.0).limit, api_rate(4.0).interval) == (4, 1000)
     assert isinstance(rate, Rate)
+
+
+def test_an_import_gap_and_pending_ids_survive_encoding_until_the_look_back_passes_them() -> None:
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    state = ReadState(watermark=start)
+    state.gap = (start - timedelta(minutes=10), start + timedelta(seconds=40))
+    state.pending = ["c-during"]
+
+    again = ReadState.decode(state.encode())
+    assert again.gap == state.gap and again.pending == ["c-during"]
+    overlap = timedelta(seconds=300)
+    again.advance(start + timedelta(seconds=60), overlap)
+    assert again.gap is not None, "the next look-back still covers the import"
+    again.advance(start + timedelta(seconds=341), overlap)
+    assert again.gap is None
+    assert "gap" not in json.loads(again.encode())
