@@ -83,3 +83,17 @@ def test_the_sync_window_says_how_many_actions_are_held(
     _seed(env, env.admin_connector)
     page = admin_client.get("/").text
     assert "1 delete held — review" in page
+
+
+def test_a_pending_refused_email_change_is_listed(admin_client: TestClient, env: WebEnv) -> None:
+    from ccsync.store.repos.links import iter_links, mark_pending, upsert_links
+    from ccsync.store.repos.rows import LinkWrite
+
+    cid = env.admin_connector
+    with env.ctx.sessions.begin() as session:
+        snap = {"email": "pat@example.com"}
+        upsert_links(session, cid, [LinkWrite("12x5", "c-5", snap, snap)])
+        link = next(iter_links(session, cid))
+        assert mark_pending(session, cid, [link.id], "cc_email_in_use") == 1
+    page = admin_client.get(f"/connectors/{cid}/operations").text
+    assert "Pending changes (1)" in page and "cc_email_in_use" in page and "c-5" in page

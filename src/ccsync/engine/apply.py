@@ -30,14 +30,17 @@ from ccsync.engine.outcome import (
     skip_item,
     source_id,
 )
+from ccsync.engine.pairs import TOOK_OVER
 from ccsync.engine.plan_types import Action, Plan
 from ccsync.engine.reading import SideRead
 from ccsync.engine.recording import Recorder
-from ccsync.errors import RetriableError, SkippableRecordError
-from ccsync.store.repos import RunItemWrite
+from ccsync.errors import RecordConflict, RetriableError, SkippableRecordError
+from ccsync.store import repos
+from ccsync.store.repos import LinkWrite, RunItemWrite
 
 Progress = Callable[[str, int, int], None]
 Written = tuple[Action, RemoteRecord | None, str, str]
+DELETED_PENDING = "deleted:"  # links.pending of a delete not acknowledged yet, + side
 STORM = 10  # consecutive retriable write failures that end the run (a storm of 5xx)
 
 
@@ -67,6 +70,7 @@ class Applier:
         self.succeeded: dict[Side, list[str]] = {"crm": [], "cc": []}
         self.crm_created: list[str] = []
         self.crm_deleted: list[str] = []
+        self.failed_ids: set[tuple[Side, str]] = set()
         self._done = 0
         self._total = 0
         self._storm = 0
@@ -102,7 +106,10 @@ class Applier:
             if action.target == "crm" and action.kind == "create":
                 self.crm_created.append(crm_id)
             snaps = action.snapshots
-            links.append(self.snaps.link_after(crm_id, cc_id, written, action.target, snaps))
+            if crm_id and cc_id:  # a consent write to an unlinked record links nothing
+                links.append(self.snaps.link_after(crm_id, cc_id, written, action.target, snaps))
+            elif written is not None:
+                self.ctx.reads[action.target].remember([written], self.ctx.mapping)
             items.append(item_for(action, outcome_of(action), crm_id=crm_id, cc_id=cc_id))
         self.ctx.recorder.applied(links, items)
         for action, *_ in results:
@@ -127,10 +134,17 @@ class Applier:
         """Record a write that did not go through (skipped, or queued for retry)."""
         if isinstance(exc, SkippableRecordError):
             self.ctx.recorder.items([skip_item(action, exc)])
+            if isinstance(exc, RecordConflict) and action.kind == "update":
+                self._pending(action, exc.reason)
         elif isinstance(exc, RetriableError):
             self._storm += 1
             side, record_id = source_id(action)
+            self.failed_ids.add((side, record_id))
             entry = self.ctx.recorder.failed(action.target, side, record_id, str(exc))
+            if action.kind == "delete":
+                # the pair stays live until the delete is acknowledged; a change of the other
+                # side meanwhile meets the delete again (rule 12) instead of a gone record
+                self._pending(action, f"{DELETED_PENDING}{side}")
             self.ctx.tally.failed += 1
             self.ctx.recorder.items([retry_item(action, exc, entry.attempts, entry.dead)])
         else:
@@ -140,6 +154,15 @@ class Applier:
         if self._storm >= STORM:
             # the provider is failing, not the records: stop; nothing advances
             raise RetriableError(f"{STORM} writes in a row failed; the run stops ({exc})")
+
+    def _pending(self, action: Action, reason: str) -> None:
+        """The refused write stays pending on its pair: never absorbed into a snapshot, and
+        planned again from fresh reads of both sides when either side changes."""
+        link = self.ctx.links.of(action.crm_id, action.cc_id)
+        if link is None or link.cc_id != action.cc_id:
+            return
+        with self.ctx.recorder.sessions.begin() as session:
+            repos.mark_pending(session, self.ctx.recorder.connector_id, [link.id], reason)
 
     def _count(self, action: Action, outcome: str) -> None:
         self._storm = 0
@@ -157,23 +180,26 @@ class Applier:
     # -- steps ---------
 
     def _bookkeeping(self, plan: Plan, written: set[tuple[str | None, str | None]]) -> None:
-        links, tombstones, unlinks = [], [], []
+        links: dict[str, LinkWrite] = {}
+        tombstones, unlinks = [], []
         for action in plan.links:
             if action.kind in ("link", "resnapshot"):
                 # a pair with writes pending gets its link from those writes: storing the
-                # snapshots first would turn a crash before the write into a lost update
-                if (action.crm_id, action.cc_id) in written:
+                # snapshots first would turn a crash before the write into a lost update. A
+                # take-over is stored at once with the old record's snapshot as its base, so
+                # the write is planned again after a failure or a crash.
+                if (action.crm_id, action.cc_id) in written and action.note != TOOK_OVER:
                     continue
                 if action.crm_id and action.cc_id:
-                    links.append(
-                        self.snaps.link_from(action.crm_id, action.cc_id, action.snapshots)
+                    links[action.crm_id] = self.snaps.link_from(
+                        action.crm_id, action.cc_id, action.snapshots
                     )
             elif action.kind == "tombstone":
                 tombstones.append(action)
             elif action.kind == "unlink":
                 unlinks.append(action)
         if links:
-            self.ctx.recorder.applied(links, [])
+            self.ctx.recorder.applied(list(links.values()), [])
         self._tombstone(tombstones)
         self._unlink(unlinks)
 

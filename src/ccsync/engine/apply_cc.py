@@ -29,7 +29,7 @@ from ccsync.engine.mapping import (
 from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
-from ccsync.errors import FatalError, RecordNotFound, SyncError
+from ccsync.errors import FatalError, RecordNotFound, RetriableError, SyncError
 
 if TYPE_CHECKING:
     from ccsync.engine.apply import Applier, Written
@@ -157,9 +157,7 @@ class CcWriter:
 
     def _delete(self, actions: list[Action]) -> None:
         if len(actions) >= BULK_DELETE_MIN:
-            before_write("cc.delete_many")
-            self.cc.delete_many([a.cc_id or "" for a in actions])
-            self.owner.deleted(actions)
+            self._delete_many(actions)
             return
         for action in actions:
             before_write("cc.delete")
@@ -171,6 +169,32 @@ class CcWriter:
                 self.owner.failed(action, exc)
                 continue
             self.owner.deleted([action])
+
+    def _delete_many(self, actions: list[Action]) -> None:
+        """One bulk delete; its pairs are tombstoned only once CC shows the contacts deleted.
+
+        A failed activity (or one that reports errors) is checked by reading the contacts
+        again: those deleted (or gone) are acknowledged, the rest go to the retry queue.
+        """
+        before_write("cc.delete_many")
+        try:
+            result = self.cc.delete_many([a.cc_id or "" for a in actions])
+        except SyncError as exc:
+            if isinstance(exc, FatalError):
+                raise
+            self._check_deleted(actions, exc)
+            return
+        if result.errors:
+            self._check_deleted(actions, RetriableError("; ".join(result.errors)[:500]))
+            return
+        self.owner.deleted(actions)
+
+    def _check_deleted(self, actions: list[Action], exc: SyncError) -> None:
+        alive = {r.id for r in self.cc.get_many([a.cc_id or "" for a in actions]) if not r.deleted}
+        self.owner.deleted([a for a in actions if a.cc_id not in alive])
+        for action in actions:
+            if action.cc_id in alive:
+                self.owner.failed(action, exc)
 
 
 def _email(record: RemoteRecord) -> str:

@@ -8,7 +8,7 @@ its warnings or add a skip with the precise reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from ccsync.connectors.base import Side
@@ -61,6 +61,7 @@ class Context:
         "crm_out",
         "inp",
         "mapping",
+        "optouts",
         "plan",
         "s",
         "schema",
@@ -77,6 +78,7 @@ class Context:
         self.crm_deleted, self.cc_deleted = frozenset(inp.crm_deleted), frozenset(inp.cc_deleted)
         self.crm_out = frozenset(inp.crm_out_of_scope)
         self.cc_out = frozenset(inp.cc_out_of_scope)
+        self.optouts = inp.crm_optouts
 
     def may_push(self, record: SideRecord | None) -> bool:
         """False when a first run's cutoff ("Sync Records From") excludes ``record``."""
@@ -203,6 +205,14 @@ class Context:
             changed = {k: v for k, v in fixed.items() if not equal(k, base.get(k, ""), v)}
             if kind == "update" and not changed and consent is None:
                 return None
+        if self.optouts and consent != UNSUBSCRIBED and not cc_unsubscribed:
+            if full.get(EMAIL, "").strip().casefold() in self.optouts:
+                # consent beyond this run: a Vtiger contact with this email opted out
+                if kind == "create" and not self.s.create_unsubscribed:
+                    self.skip("cc", reasons.CRM_TWIN_OPTED_OUT, who, full)
+                    return None
+                consent = UNSUBSCRIBED
+                who = replace(who, reason=who.reason or reasons.CRM_TWIN_OPTED_OUT)
         warnings = [i for i in issues if not i.blocking] if issues else []
         import_ok = _import_ok(kind, full, changed, consent, crm_optout, cc_unsubscribed)
         return self._add(kind, "cc", full, base, who, warnings, changed, consent, import_ok)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from ccsync.connectors.base import Side
-from ccsync.domain.contact import EMAIL
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT
 from ccsync.domain.normalize import email_key, email_problem
 from ccsync.engine import reasons
 from ccsync.engine.context import Context, Target, unsubscribed
@@ -170,7 +170,29 @@ def _skip_all(
         )
 
 
+def _off_list(ctx: Context, group: _Group) -> bool:
+    """List scope: CC contacts off the synced list are never created or linked in Vtiger.
+
+    An off-list contact who unsubscribed sets Email Opt Out on the Vtiger contacts with its
+    email (consent holds whatever the scope). Returns True when nothing is left to plan.
+    """
+    off = [r for r in group.cc.values() if r.id in ctx.cc_out]
+    if not off:
+        return False
+    if ctx.mapping.has_consent and any(unsubscribed(r) and not r.deleted for r in off):
+        for crm in group.crm.values():
+            if crm.canonical.get(EMAILOPTOUT, "0") != "1" and not crm.deleted:
+                who = Target(crm.id, None, crm.name, "cc", reason=reasons.CC_UNSUBSCRIBED_OFF_LIST)
+                ctx.write_crm({EMAILOPTOUT: "1"}, crm.canonical, who)
+    for record in off:
+        del group.cc[record.id]
+        group.interest.discard(("cc", record.id))
+    return not any(side == "crm" for side, _ in group.interest)
+
+
 def _plan_group(ctx: Context, group: _Group) -> None:
+    if _off_list(ctx, group):
+        return
     crm = next(iter(group.crm.values()), None)
     alive = [r for r in group.cc.values() if not r.deleted]
     pool = alive or list(group.cc.values())

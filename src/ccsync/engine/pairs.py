@@ -7,12 +7,13 @@ tombstoned pair, Recycle-Bin restore, change wins over delete unless "delete win
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ccsync.connectors.base import Side
-from ccsync.domain.contact import EMAILOPTOUT, UNSUBSCRIBED, Canonical
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical
 from ccsync.engine import reasons
-from ccsync.engine.context import EPOCH, Context, Target
+from ccsync.engine.context import EPOCH, Context, Target, unsubscribed
 from ccsync.engine.creates import create_crm_from_cc, revive
 from ccsync.engine.merge import (
     NO_STEP,
@@ -37,6 +38,12 @@ def _cc_changed(link: LinkState, cc: SideRecord | None) -> bool:
 
 def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
     """Plan one live link whose records changed, were deleted or left the scope."""
+    if link.cc_id in ctx.cc_out and _unsubscribed_off_list(ctx, link, crm, cc):
+        # list scope: CC drops the list memberships of a contact who unsubscribes. The
+        # unsubscribe still reaches Vtiger (rule 1) and the pair stays linked, so rule 3 keeps
+        # Email Opt Out at 1 while CC says unsubscribed.
+        plan_pair(ctx, link, crm, cc)
+        return
     if link.crm_id in ctx.crm_out or link.cc_id in ctx.cc_out:
         side: Side = "crm" if link.crm_id in ctx.crm_out else "cc"
         who = Target(link.crm_id, link.cc_id, reason=reasons.OUT_OF_SCOPE, source=side)
@@ -48,6 +55,14 @@ def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRec
         _plan_deleted(ctx, link, crm, cc, crm_gone, cc_gone)
     else:
         plan_pair(ctx, link, crm, cc)
+
+
+def _unsubscribed_off_list(
+    ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None
+) -> bool:
+    if cc is None or cc.deleted or not unsubscribed(cc) or link.crm_id in ctx.crm_out:
+        return False
+    return link.crm_id not in ctx.crm_deleted and not (crm is not None and crm.deleted)
 
 
 def plan_pair(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRecord | None) -> None:
@@ -160,17 +175,20 @@ def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
     s = ctx.s
     name = cc.name if cc else ""
     if cc is not None and _cc_changed(link, cc) and not s.delete_wins and s.to_crm:
-        _tombstone(ctx, link, cc_deleted=False, source="crm")
-        create_crm_from_cc(ctx, cc, note="revived")  # rule 12 → 11: the change wins
+        # rule 12 → 11: the change wins. Tombstoned as "CC alive after a delete", so a create
+        # that fails is planned again as a revival when its retry reads the CC contact.
+        _tombstone(ctx, link, cc_deleted=True, source="crm")
+        create_crm_from_cc(ctx, cc, note="revived")
         return
-    cc_deleted = s.crm_delete_policy == "mirror" and s.to_cc
-    _tombstone(ctx, link, cc_deleted=cc_deleted, source="crm")
     who = Target(link.crm_id, link.cc_id, name, "crm", snapshots=(link.crm_snapshot, None))
     if not s.to_cc:
+        _tombstone(ctx, link, cc_deleted=False, source="crm")
         ctx.skip("cc", reasons.DIRECTION_FILTERED, who, link.crm_snapshot or _EMPTY)
     elif s.crm_delete_policy == "ignore":
+        _tombstone(ctx, link, cc_deleted=False, source="crm")
         ctx.skip("cc", reasons.DELETE_IGNORED, who, link.crm_snapshot or _EMPTY)
     else:
+        # the pair is tombstoned once the remote delete (or unlist) is acknowledged
         kind: ActionKind = "delete" if s.crm_delete_policy == "mirror" else "unlist"
         ctx.plan.add(Action(kind, "cc", link.crm_id, link.cc_id, source="crm", name=name))
 
@@ -180,13 +198,13 @@ def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
     if crm is not None and crm.canonical != link.crm_snapshot and not s.delete_wins and s.to_cc:
         revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
         return
-    _tombstone(ctx, link, cc_deleted=True, source="cc")
     who = Target(link.crm_id, link.cc_id, crm.name if crm else "", "cc")
-    if not s.to_crm:
-        ctx.skip("crm", reasons.DIRECTION_FILTERED, who, link.cc_snapshot or _EMPTY)
-    elif s.cc_delete_policy == "ignore":
-        ctx.skip("crm", reasons.DELETE_IGNORED, who, link.cc_snapshot or _EMPTY)
+    if not s.to_crm or s.cc_delete_policy == "ignore":
+        _tombstone(ctx, link, cc_deleted=True, source="cc")
+        code = reasons.DIRECTION_FILTERED if not s.to_crm else reasons.DELETE_IGNORED
+        ctx.skip("crm", code, who, link.cc_snapshot or _EMPTY)
     else:
+        # the pair is tombstoned once Vtiger acknowledged the delete
         ctx.plan.add(Action("delete", "crm", link.crm_id, link.cc_id, source="cc", name=who.name))
 
 
@@ -226,3 +244,68 @@ def plan_tombstoned(
             who = Target(link.crm_id, link.cc_id, cc.name, "cc")
             ctx.skip("crm", code, who, cc.canonical)
     return None
+
+
+# -- delete and re-create (issue 9 item 5) ---------
+
+
+def _address(snapshot: Canonical | None) -> str:
+    return (snapshot or _EMPTY).get(EMAIL, "").strip().casefold()
+
+
+def find_takeovers(
+    ctx: Context,
+    live: Sequence[LinkState],
+    crm_by_id: Mapping[str, SideRecord],
+    linked: Mapping[str, LinkState],
+) -> dict[str, SideRecord]:
+    """Live links whose Vtiger contact was deleted while a new one with its email appeared.
+
+    Returns the old CRM id → the new CRM record that takes the pair's CC contact over (only
+    when exactly one new, unlinked Vtiger contact holds that email).
+    """
+    gone = {i for i in ctx.crm_deleted if i in linked}
+    gone.update(i for i, r in crm_by_id.items() if r.deleted and i in linked)
+    if not gone or not ctx.to_cc:
+        return {}
+    fresh: dict[str, list[SideRecord]] = {}
+    for record in crm_by_id.values():
+        if record.id not in linked and not record.deleted:
+            fresh.setdefault(_address(record.canonical), []).append(record)
+    out: dict[str, SideRecord] = {}
+    for link in live:
+        if link.crm_id not in gone or link.cc_id in ctx.cc_deleted:
+            continue
+        address = _address(link.crm_snapshot) or _address(link.cc_snapshot)
+        candidates = fresh.get(address, []) if address else []
+        if len(candidates) == 1:
+            out[link.crm_id] = candidates[0]
+    return out
+
+
+def plan_takeover(ctx: Context, link: LinkState, new: SideRecord, cc: SideRecord | None) -> None:
+    """A Vtiger contact deleted and re-created with the same email: the new one takes over.
+
+    The pair is re-linked at once to the new record (its base is the deleted record's last
+    snapshot, so a failed or interrupted write is planned again), the CC contact is updated
+    with what differs, and nothing is deleted. Logged with the note "took over".
+    """
+    if cc is not None and cc.deleted:
+        return
+    who = Target(
+        new.id,
+        link.cc_id,
+        new.name,
+        "crm",
+        note=TOOK_OVER,
+        snapshots=(link.crm_snapshot, link.cc_snapshot),
+    )
+    ctx.bookkeep("link", "crm", who)
+    moved = replace(link, crm_id=new.id)
+    before = len(ctx.plan.cc), len(ctx.plan.crm)
+    plan_pair(ctx, moved, new, cc)
+    for action in (*ctx.plan.cc[before[0] :], *ctx.plan.crm[before[1] :]):
+        action.note = action.note or TOOK_OVER
+
+
+TOOK_OVER = "took over"

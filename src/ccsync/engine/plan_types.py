@@ -117,6 +117,9 @@ class PlanInput:
         crm_twins / cc_twins: full records of email twins of unlinked records, and of the other
             side of a tombstoned link whose record came back.
         last_skipped: ``"<side>:<id>"`` → fingerprint of the record when it was last skipped.
+        crm_optouts: casefolded addresses of every Vtiger contact last seen with Email Opt Out
+            = 1 (kept in the store across runs): no CC contact with one of them stays
+            subscribed.
     """
 
     crm_changes: Sequence[SideRecord] = ()
@@ -131,6 +134,7 @@ class PlanInput:
     crm_twins: Sequence[SideRecord] = ()
     cc_twins: Sequence[SideRecord] = ()
     last_skipped: Mapping[str, str] = field(default_factory=dict)
+    crm_optouts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

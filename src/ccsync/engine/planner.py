@@ -25,9 +25,16 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from ccsync.engine.consent import enforce_consent
 from ccsync.engine.context import Context
 from ccsync.engine.matching import plan_unlinked
-from ccsync.engine.pairs import plan_link, plan_pair, plan_tombstoned
+from ccsync.engine.pairs import (
+    find_takeovers,
+    plan_link,
+    plan_pair,
+    plan_takeover,
+    plan_tombstoned,
+)
 from ccsync.engine.plan_types import LinkState, Plan, PlanInput, PlanSettings, SideRecord
 
 PREVIEW_LIMIT = 100
@@ -76,6 +83,11 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     live = [link for link in inp.links if not link.tombstoned]
     live_crm = {link.crm_id: link for link in live}
     live_cc = {link.cc_id: link for link in live}
+    taken = find_takeovers(ctx, live, crm_by_id, live_crm)
+    if taken:
+        live = [link for link in live if link.crm_id not in taken]
+        for old_id, record in taken.items():
+            plan_takeover(ctx, live_crm[old_id], record, cc_by_id.get(live_crm[old_id].cc_id))
     for start in range(0, len(live), SWEEP_EVERY):
         _plan_live(ctx, live[start : start + SWEEP_EVERY], crm_by_id, cc_by_id)
         if sweep and gc.get_count()[0] > SWEEP_EVERY:
@@ -83,9 +95,11 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     handled_crm, handled_cc = _plan_tombstones(
         ctx, inp.links, crm_by_id, cc_by_id, live_crm, live_cc
     )
+    handled_crm.update({r.id: r for r in taken.values()})
     crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
     cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
     plan_unlinked(ctx, crm_new, cc_new, live, (live_crm, live_cc))
+    enforce_consent(ctx, live)
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT
     return plan

@@ -33,6 +33,8 @@ DEAD_LETTER = "dead_letter"
 DIRECTION_FILTERED = "direction_filtered"
 TOMBSTONED = "tombstoned"
 COMPANY_NOT_IN_CRM = "company_not_in_crm"
+CRM_TWIN_OPTED_OUT = "crm_twin_opted_out"
+CC_UNSUBSCRIBED_OFF_LIST = "cc_unsubscribed_off_list"
 
 TEMPLATES: dict[str, str] = {
     NO_EMAIL: "The contact has no email address.",
@@ -61,6 +63,10 @@ TEMPLATES: dict[str, str] = {
     TOMBSTONED: "The pair was deleted; an older change does not bring it back.",
     COMPANY_NOT_IN_CRM: "No Vtiger organisation is named exactly {name!r}; the contact's "
     "organisation was left as it was.",
+    CRM_TWIN_OPTED_OUT: "Another Vtiger contact with this email has Email Opt Out set, so "
+    "the person is not subscribed in Constant Contact.",
+    CC_UNSUBSCRIBED_OFF_LIST: "The person unsubscribed in Constant Contact (not on the synced "
+    "list): Email Opt Out is set; nothing is created or linked.",
 }
 
 ALL_CODES = frozenset(TEMPLATES)

@@ -15,7 +15,8 @@ from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
-from ccsync.engine.apply import Applier, ApplyContext
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT
+from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
@@ -28,6 +29,7 @@ from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
 from ccsync.engine.skips import last_skipped
 from ccsync.errors import ConfigError
+from ccsync.store import repos
 from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow
 
 
@@ -101,6 +103,7 @@ class RunSteps:
         self.mapping = mapping_of(self.config)
         self._missing: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
+        self._due: list[tuple[str, str]] = []
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
         """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
@@ -108,6 +111,7 @@ class RunSteps:
         reads = self._read(states)
         links = LinkIndex(self.recorder.links())
         self._absent_from_listing(reads, links)
+        self._pending_partners(reads, links)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -119,6 +123,7 @@ class RunSteps:
             rows, required = preview_rows(plan), plan.preview_required
             return StepsOutcome("preview", tally, {}, rows, required, matching_counts(plan))
         applier = self._apply(plan, reads, links, tally)
+        self._settle_retries(applier)
         self.recorder.hold([held_write(a) for a in held])
         crm_state = with_written(
             reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted
@@ -132,6 +137,7 @@ class RunSteps:
 
     def _read(self, states: dict[Side, str | None]) -> dict[Side, SideRead]:
         due = self.recorder.due_retries()
+        self._due = [(e.source_side, e.record_id) for e in due]
         inject = self.options.inject
         retry: dict[Side, list[str]] = {
             "crm": [*inject["crm"], *(e.record_id for e in due if e.source_side == "crm")],
@@ -149,6 +155,17 @@ class RunSteps:
             "cc": [i for i in retry["cc"] if i not in cc.fresh],
         }
         return {"crm": crm, "cc": cc}
+
+    def _settle_retries(self, applier: Applier) -> None:
+        """A retried record this run planned without a new failure is acknowledged: applied,
+        skipped with a reason, or nothing left to do (its pair was tombstoned, taken over or
+        revived meanwhile). Its entry goes, so no entry stays at one attempt for ever."""
+        done: dict[Side, list[str]] = {"crm": [], "cc": []}
+        for side, record_id in self._due:
+            if side in done and (side, record_id) not in applier.failed_ids:
+                done[side].append(record_id)
+        for side, ids in done.items():
+            self.recorder.succeeded(side, ids)
 
     def _absent_from_listing(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
         """Linked records missing from a complete listing: gone, or out of scope.
@@ -182,6 +199,8 @@ class RunSteps:
         crm_twins, cc_twins = ([], []) if first_run else self._twins(reads, links)
         crm_changes, cc_changes = crm.change_records(), cc.change_records()
         keys = [f"crm:{r.id}" for r in crm_changes] + [f"cc:{r.id}" for r in cc_changes]
+        crm_gone = [*crm.changes.deleted_ids, *self._missing["crm"]]
+        optouts = self._optouts(crm, crm_gone) if self.mapping.has_consent else frozenset()
         return PlanInput(
             crm_changes=crm_changes,
             cc_changes=cc_changes,
@@ -195,7 +214,43 @@ class RunSteps:
             crm_twins=crm_twins,
             cc_twins=cc_twins,
             last_skipped=last_skipped(self.recorder, keys),
+            crm_optouts=optouts,
         )
+
+    def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
+        """Store the Email Opt Out of every Vtiger contact read; all opted-out addresses."""
+        seen: dict[str, str | None] = dict.fromkeys(gone)
+        for record in crm.mapped.values():
+            optout = record.canonical.get(EMAILOPTOUT, "0") == "1" and not record.deleted
+            seen[record.id] = record.canonical.get(EMAIL, "").strip().casefold() if optout else None
+        with self.recorder.sessions.begin() as session:
+            repos.put_optouts(session, self.recorder.connector_id, seen)
+            return repos.optout_emails(session, self.recorder.connector_id)
+
+    def _pending_partners(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """A pair with a refused write (``links.pending``) is planned from fresh reads of both
+        sides whenever either side changed, so the refused value is retried, never absorbed."""
+        want: dict[Side, list[str]] = {"crm": [], "cc": []}
+        for row in links.by_crm.values():
+            if row.pending is None or row.tombstoned:
+                continue
+            crm_seen, cc_seen = row.crm_id in reads["crm"].mapped, row.cc_id in reads["cc"].mapped
+            if row.pending.startswith(DELETED_PENDING):
+                # a delete not acknowledged yet: a change of the other side meets it (rule 12)
+                gone: Side = "cc" if row.pending.endswith("cc") else "crm"
+                if (cc_seen and not crm_seen) if gone == "crm" else (crm_seen and not cc_seen):
+                    self._missing[gone].append(row.crm_id if gone == "crm" else row.cc_id)
+                continue
+            if crm_seen and not cc_seen:
+                want["cc"].append(row.cc_id)
+            elif cc_seen and not crm_seen:
+                want["crm"].append(row.crm_id)
+        for side, ids in want.items():
+            if ids:
+                connector = self.crm if side == "crm" else self.cc
+                read = reads[side]
+                read.remember(connector.get_many(ids), self.mapping)
+                read.extra_changes += [i for i in ids if i in read.mapped]
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""

@@ -147,6 +147,8 @@ class Link(Base):
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # issue 9 (revision 0004): a write of this pair the target refused (``cc_email_in_use``)
+    pending: Mapped[str | None] = mapped_column(String(64))
 
 
 class SideState(Base):
@@ -298,3 +300,26 @@ class ApiBudget(Base):
     key: Mapped[str] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     calls: Mapped[int] = mapped_column(default=0)
+
+
+# -- issue 9, consent (revision 0004) ------------------------------------------------------
+
+
+class CrmOptOut(Base):
+    """A Vtiger contact seen with Email Opt Out = 1, by casefolded email (consent beyond a run).
+
+    Kept from every run's reads: a contact read with Email Opt Out = 0, or deleted, leaves it.
+    No CC contact may stay subscribed while one of these holds its email.
+    """
+
+    __tablename__ = "crm_optouts"
+    __table_args__ = (
+        UniqueConstraint("connector_id", "crm_id"),
+        Index("ix_crm_optouts_email", "connector_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connector_id: Mapped[int] = _connector_fk()
+    crm_id: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

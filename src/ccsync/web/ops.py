@@ -9,7 +9,7 @@ from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import SyncError
 from ccsync.store.repos.held import list_attention, list_held, resolve_attention
-from ccsync.store.repos.links import upsert_links
+from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
@@ -105,6 +105,7 @@ def attention_lists(ctx: WebContext, connector_id: int, zone: str) -> dict[str, 
         held = list_held(session, connector_id)
         dead = list_retries(session, connector_id, dead=True)
         attention = list_attention(session, connector_id)
+        pending = list_pending(session, connector_id)
         runs = list_runs(session, connector_id, limit=5)
         conflicts = [
             i for r in runs for i in list_run_items(session, r.id, action="conflict", limit=50)
@@ -127,6 +128,16 @@ def attention_lists(ctx: WebContext, connector_id: int, zone: str) -> dict[str, 
             for a in attention
         ],
         "conflicts": conflicts,
+        "pending": [
+            {
+                "crm_id": p.crm_id,
+                "cc_id": p.cc_id,
+                "reason": p.pending,
+                "crm_email": (p.crm_snapshot or {}).get("email", ""),
+                "cc_email": (p.cc_snapshot or {}).get("email", ""),
+            }
+            for p in pending
+        ],
     }
 
 

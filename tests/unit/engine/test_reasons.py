@@ -28,6 +28,8 @@ EXPECTED = {
     "dead_letter",
     "direction_filtered",
     "tombstoned",
+    "crm_twin_opted_out",
+    "cc_unsubscribed_off_list",
 }
 
 

@@ -39,9 +39,12 @@ from ccsync.store.repos.links import (
     get_link_by_cc,
     get_link_by_crm,
     iter_links,
+    list_pending,
+    mark_pending,
     tombstone_links,
     upsert_links,
 )
+from ccsync.store.repos.optouts import optout_emails, optout_holders, put_optouts
 from ccsync.store.repos.retry import (
     MAX_ATTEMPTS,
     backoff,
@@ -96,6 +99,11 @@ from ccsync.store.repos.users import (
 )
 
 __all__ = [
+    "list_pending",
+    "mark_pending",
+    "optout_emails",
+    "optout_holders",
+    "put_optouts",
     "CONNECTOR_STATUSES",
     "MAX_ATTEMPTS",
     "AlreadyExists",

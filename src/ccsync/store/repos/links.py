@@ -196,3 +196,36 @@ def count_archived(session: Session, connector_id: int) -> int:
         .where(Link.connector_id == connector_id, Link.archived.is_(True))
     )
     return int(session.scalar(stmt) or 0)
+
+
+def mark_pending(
+    session: Session,
+    connector_id: int,
+    link_ids: Sequence[int],
+    reason: str,
+    now: datetime | None = None,
+) -> int:
+    """Keep a refused write of these pairs pending (``reason``); the next stored write of a
+    pair clears it.
+
+    Returns:
+        How many links were marked.
+    """
+    stamp = now or utcnow()
+    stmt = (
+        update(Link)
+        .where(*_live(connector_id), Link.id.in_(list(link_ids)))
+        .values(pending=reason, updated_at=stamp)
+    )
+    return rowcount(session.execute(stmt))
+
+
+def list_pending(session: Session, connector_id: int) -> list[LinkRow]:
+    """Live pairs with a refused write pending (shown under "needs attention")."""
+    stmt = _select_live(connector_id).where(
+        Link.pending.is_not(None),
+        Link.tombstoned_at.is_(None),
+        Link.pending.not_like("deleted:%"),  # failed deletes are listed with the retries
+    )
+    stmt = stmt.order_by(Link.id)
+    return [LinkRow(*row) for row in session.execute(stmt)]

@@ -81,6 +81,7 @@ class LinkWrite:
     cc_permission: str | None = None
     tombstoned_at: datetime | None = None
     tombstone_side: str | None = None
+    pending: str | None = None  # a refused write of the pair (cleared by every stored write)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class LinkRow:
     tombstoned_at: datetime | None
     tombstone_side: str | None
     archived: bool
+    pending: str | None = None
 
     @property
     def tombstoned(self) -> bool:

@@ -1,0 +1,90 @@
+"""Consent beyond one run (issue 9 item 4): a pass over the finished plan.
+
+No path may leave a person subscribed in Constant Contact while any Vtiger contact with that
+email is opted out. ``Context.write_cc`` already unsubscribes (or skips, for a create) every CC
+write whose email is opted out in the CRM; this pass adds an unsubscribe for CC contacts the run
+saw, or linked contacts whose email a Vtiger contact opted out of in this run, that no write of
+the plan touches — duplicates, email changes onto an opted-out address, list scope.
+A CC contact that re-subscribed itself in this run (rule 4) is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical
+from ccsync.engine import reasons
+from ccsync.engine.context import Context, Target, optout_of, unsubscribed
+from ccsync.engine.plan_types import Action, LinkState, SideRecord
+
+
+def _address(values: Canonical | None) -> str:
+    return (values or {}).get(EMAIL, "").strip().casefold()
+
+
+def enforce_consent(ctx: Context, live: Sequence[LinkState]) -> None:
+    """Unsubscribe in CC every contact the run knows of whose email a CRM contact opted out of."""
+    optouts = ctx.optouts
+    if not optouts or not ctx.mapping.has_consent:
+        return
+    inp = ctx.inp
+    writes = {a.cc_id: a for a in ctx.plan.cc if a.is_write and a.cc_id}
+    resubscribed = {a.cc_id for a in ctx.plan.crm if a.cc_id and a.values.get(EMAILOPTOUT) == "0"}
+    done: set[str] = set()
+    links = {link.cc_id: link for link in live}
+    for record in _cc_seen(inp.cc_changes, inp.cc_twins).values():
+        if record.deleted or unsubscribed(record) or record.id in done:
+            continue
+        if record.id in resubscribed or _address(record.canonical) not in optouts:
+            continue
+        done.add(record.id)
+        _unsubscribe(ctx, writes.get(record.id), links.get(record.id), record.id, record)
+    fresh = {
+        _address(r.canonical)
+        for r in (*inp.crm_changes, *inp.crm_twins)
+        if not r.deleted and optout_of(r.canonical) == "1"
+    }
+    fresh.discard("")
+    if not fresh:
+        return
+    for link in live:
+        if link.cc_id in done or link.cc_permission == UNSUBSCRIBED:
+            continue
+        if link.cc_id in resubscribed or _address(link.cc_snapshot) not in fresh:
+            continue
+        done.add(link.cc_id)
+        _unsubscribe(ctx, writes.get(link.cc_id), link, link.cc_id, ctx.cc_record(link.cc_id))
+
+
+def _cc_seen(*pools: Iterable[SideRecord]) -> dict[str, SideRecord]:
+    out: dict[str, SideRecord] = {}
+    for pool in pools:
+        for record in pool:
+            out[record.id] = record
+    return out
+
+
+def _unsubscribe(
+    ctx: Context,
+    write: Action | None,
+    link: LinkState | None,
+    cc_id: str,
+    record: SideRecord | None,
+) -> None:
+    if write is not None:
+        if write.consent != UNSUBSCRIBED:
+            write.consent = UNSUBSCRIBED
+            write.import_ok = False
+            write.reason = write.reason or reasons.CRM_TWIN_OPTED_OUT
+        return
+    values = record.canonical if record is not None else (link.cc_snapshot if link else None)
+    if values is None:
+        return
+    who = Target(
+        link.crm_id if link else None,
+        cc_id,
+        record.name if record else "",
+        "crm",
+        reason=reasons.CRM_TWIN_OPTED_OUT,
+    )
+    ctx.write_cc("update", dict(values), values, who, consent=UNSUBSCRIBED)
