@@ -262,11 +262,14 @@ def no_resurrection(snap: Snapshot, log: History) -> None:
 
 
 def linked_contacts_on_list(snap: Snapshot, links: list[Link], log: History) -> None:
-    """In list scope every linked live CC contact is on the target list."""
+    """In list scope every linked live CC contact is on the target list (or unsubscribed: CC
+    takes unsubscribed contacts off every list, and the pair stays linked for consent)."""
     off = [
-        (x.crm_id, x.cc_id)
+        (x.crm_id, x.cc_id, permission(snap.cc[x.cc_id]))
         for x in links
-        if snap.cc_live(x.cc_id) and not on_list(snap.cc[x.cc_id], log.list_id)
+        if snap.cc_live(x.cc_id)
+        and not on_list(snap.cc[x.cc_id], log.list_id)
+        and permission(snap.cc[x.cc_id]) != "unsubscribed"
     ]
     assert not off, ("linked CC contacts off the target list", off)
 
@@ -317,7 +320,8 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
                 continue
             email = crm_email(row)
             reasons = {i.reason for i in snap.items.get(row["id"], []) if i.reason}
-            if reasons & STANDING or (crm_count[email] > 1 and email in snap.attention):
+            ambiguous = email in snap.attention or "ambiguous_crm_duplicates" in reasons
+            if reasons & STANDING or (crm_count[email] > 1 and ambiguous):
                 continue
             if "email_already_linked" in reasons and email in linked_emails:
                 continue
