@@ -343,7 +343,8 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
                 continue
             email = cc_email(row)
             reasons = {i.reason for i in snap.items.get(row["contact_id"], []) if i.reason}
-            if reasons & STANDING or email in snap.attention:
+            ambiguous = email in snap.attention or "ambiguous_crm_duplicates" in reasons
+            if reasons & STANDING or (crm_count[email] > 1 and ambiguous):
                 continue
             if "email_already_linked" in reasons and email in linked_emails:
                 continue
