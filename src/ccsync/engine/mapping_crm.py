@@ -1,8 +1,8 @@
 """Vtiger record ⇄ canonical form.
 
 Vtiger returns every value as a string (``""`` when empty, booleans ``"0"``/``"1"``, dates
-``YYYY-MM-DD``). ``account_id`` reaches the mapping as the organisation *name*: the runner
-resolves Account ids ↔ names before and after.
+``YYYY-MM-DD``). ``account_id`` reaches the mapping as the organisation *name*: the Vtiger
+connector shows names and links a written name to its organisation (``connectors/vtiger/accounts``).
 """
 
 from __future__ import annotations
