@@ -25,7 +25,7 @@ VTIGER_ID = re.compile(r"^\d+x\d+$")
 STANDING = {
     "no_email", "invalid_email", "cc_no_email", "no_last_name", "email_too_long",
     "crm_opted_out_not_in_cc", "direction_filtered", "out_of_scope", "delete_ignored",
-    "dead_letter", "value_too_long",
+    "dead_letter", "value_too_long", "cc_unsubscribed_off_list",
 }  # fmt: skip
 __all__ = ["History", "cc_email", "key", "no_crm_duplicate_created", "verify"]
 
@@ -314,6 +314,7 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
     linked_emails = {crm_email(snap.crm[x.crm_id]) for x in by_crm.values()}
     linked_emails |= {cc_email(snap.cc[x.cc_id]) for x in by_cc.values()}
     cc_emails = {cc_email(r): r for r in snap.cc.values()}
+    opted_out = {crm_email(r) for r in snap.live_crm() if r.get("emailoptout") == "1"}
     if log.direction != "cc_to_crm":
         for row in snap.live_crm():
             if row["id"] in by_crm:
@@ -326,6 +327,8 @@ def counterparts(snap: Snapshot, links: list[Link], log: History) -> None:
             if "email_already_linked" in reasons and email in linked_emails:
                 continue
             if "cc_email_in_use" in reasons and email in cc_emails:
+                continue
+            if "crm_twin_opted_out" in reasons and email in opted_out:
                 continue
             holder = cc_emails.get(email, {})
             cc_state = (holder.get("contact_id"), permission(holder), holder.get("deleted_at"))

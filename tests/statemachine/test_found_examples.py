@@ -115,6 +115,16 @@ def list_member_deleted(m: SyncMachine) -> None:
     m.run()
 
 
+def ambiguity_resolved(m: SyncMachine) -> None:
+    """Found on the code of 2026-12-03 and still after the fixes: ``counterparts`` — once one of
+    two Vtiger duplicates is deleted, the other (unchanged) stays skipped ``ambiguous`` for good
+    and never reaches CC."""
+    crm = [("p4@example.com", 0, "0", 2), ("p4@example.com", 1, "0", 2)]
+    m.configure(direction="both", scope="account", crm=crm, cc=[], first_run=True)
+    m.crm_delete(pick=0)
+    m.run()
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -128,6 +138,10 @@ def list_member_deleted(m: SyncMachine) -> None:
         pytest.param(
             list_member_deleted,
             marks=pytest.mark.xfail(strict=True, reason="list scope misses CC deletes (open)"),
+        ),
+        pytest.param(
+            ambiguity_resolved,
+            marks=pytest.mark.xfail(strict=True, reason="a resolved ambiguity is not re-read"),
         ),
     ],
 )
