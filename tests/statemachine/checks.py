@@ -158,10 +158,10 @@ def verify(world: World, log: History) -> None:
     companies_are_names(snap, log)
     consent_reaches_crm(snap, log)
     no_subscribed_opted_out(snap, log)
-    no_resubscription(snap, log)
-    no_resurrection(snap, log)
     if log.scope == "lists":
         linked_contacts_on_list(snap, live_links, log)
+    no_resubscription(snap, log)
+    no_resurrection(snap, log)
     for link in live_links:
         if snap.crm_live(link.crm_id) and snap.cc_live(link.cc_id):
             equal_pair(snap.crm[link.crm_id], snap.cc[link.cc_id], log)
@@ -262,14 +262,16 @@ def no_resurrection(snap: Snapshot, log: History) -> None:
 
 
 def linked_contacts_on_list(snap: Snapshot, links: list[Link], log: History) -> None:
-    """In list scope every linked live CC contact is on the target list (or unsubscribed: CC
-    takes unsubscribed contacts off every list, and the pair stays linked for consent)."""
+    """In list scope every linked live CC contact is on the target list (or is or was
+    unsubscribed: CC takes unsubscribed contacts off every list, the pair stays linked for
+    consent, and re-subscribing does not put them back)."""
     off = [
         (x.crm_id, x.cc_id, permission(snap.cc[x.cc_id]))
         for x in links
         if snap.cc_live(x.cc_id)
         and not on_list(snap.cc[x.cc_id], log.list_id)
         and permission(snap.cc[x.cc_id]) != "unsubscribed"
+        and cc_email(snap.cc[x.cc_id]) not in log.seen_unsubscribed | log.resubscribed
     ]
     assert not off, ("linked CC contacts off the target list", off)
 
