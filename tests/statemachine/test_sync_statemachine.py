@@ -1,9 +1,13 @@
-"""Random interleavings of people's work, runs, faults and crashes; PRODUCT 3.4 at quiet points."""
+"""Random interleavings of people's work, runs, faults and kills; PRODUCT 3.4 at quiet points.
+
+CI runs a fixed (derandomized) set of examples within its 120 s budget on a loaded 2-core
+machine; ``pytest -m slow tests/statemachine`` runs 2,000 random examples by hand.
+"""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from statemachine.machine import Context, SyncMachine
@@ -11,22 +15,30 @@ from statemachine.machine import Context, SyncMachine
 pytestmark = pytest.mark.statemachine
 
 CI = settings(
-    max_examples=200,
-    stateful_step_count=8,
+    max_examples=25,
+    stateful_step_count=10,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
+    # a failure is reported as drawn: shrinking a whole-sync example can take minutes
+    phases=[Phase.explicit, Phase.generate],
 )
-MORE = settings(CI, max_examples=1000, stateful_step_count=15, derandomize=False)
+SLOW = settings(
+    CI,
+    max_examples=2000,
+    stateful_step_count=15,
+    derandomize=False,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
 
 
-@pytest.mark.timeout(600)
-def test_sync_invariants_hold_under_random_work(machine_context: type[Context]) -> None:
+@pytest.mark.timeout(300)
+def test_sync_invariants_hold_in_a_harsh_world(machine_context: type[Context]) -> None:
     run_state_machine_as_test(SyncMachine, settings=CI)
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(7200)
-def test_sync_invariants_hold_under_longer_random_work(machine_context: type[Context]) -> None:
-    run_state_machine_as_test(SyncMachine, settings=MORE)
+@pytest.mark.timeout(6 * 3600)
+def test_sync_invariants_hold_in_a_harsh_world_longer(machine_context: type[Context]) -> None:
+    run_state_machine_as_test(SyncMachine, settings=SLOW)

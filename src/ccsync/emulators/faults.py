@@ -3,7 +3,12 @@
 A rule matches requests by method and path prefix and fires either with a probability (seeded,
 so a test run is repeatable) or for the next ``count`` matching requests. It answers with a
 status and body, delays the answer, or drops the connection half-way through the response.
-Control paths (``/_emulator/``) are never faulted.
+``lost`` applies the request and then drops the answer ("applied but answer lost"); ``hold``
+keeps the connection open without answering until the client goes away (a kill lands while the
+client waits), after applying the request when ``apply`` is set. ``skip`` lets that many
+matching requests through before a rule fires; ``fired`` counts how often it did (for ``hold``,
+once the request is held, so a test can kill its client at that point). Control paths
+(``/_emulator/``) are never faulted.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ CONTROL_PREFIX = "/_emulator"
 
 @dataclass(slots=True)
 class FaultRule:
-    """One fault. ``kind`` is ``status``, ``slow`` or ``drop``."""
+    """One fault. ``kind`` is ``status``, ``slow``, ``drop``, ``lost`` or ``hold``."""
 
     kind: str = "status"
     status: int = 500
@@ -34,6 +39,10 @@ class FaultRule:
     method: str | None = None
     path_prefix: str = ""
     operation: str | None = None
+    skip: int = 0
+    apply: bool = False
+    hold: float = 60.0
+    fired: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
@@ -42,10 +51,10 @@ class FaultRule:
         return cls(**known)
 
     def matches(self, method: str, path: str, operation: str | None) -> bool:
-        """Whether this rule applies to a request."""
-        if self.method and self.method.upper() != method.upper():
+        """Whether this rule applies to a request (``method``/``operation`` may be ``a|b``)."""
+        if self.method and method.upper() not in self.method.upper().split("|"):
             return False
-        if self.operation and (operation or "").lower() != self.operation.lower():
+        if self.operation and (operation or "").lower() not in self.operation.lower().split("|"):
             return False
         return path.startswith(self.path_prefix)
 
@@ -78,6 +87,9 @@ class FaultInjector:
             for rule in self._rules:
                 if not rule.matches(method, path, operation):
                     continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    continue
                 if rule.probability is not None:
                     if self._random.random() >= rule.probability:
                         continue
@@ -86,6 +98,8 @@ class FaultInjector:
                         continue
                     rule.count -= 1
                 self.fired += 1
+                if rule.kind != "hold":
+                    rule.fired += 1
                 return rule
         return None
 
@@ -114,16 +128,8 @@ class FaultMiddleware:
         rule = self.injector.pick(scope["method"], scope["path"], operation)
         if rule is None:
             await self.app(scope, receive, send)
-            return
-        if rule.delay:
-            await asyncio.sleep(rule.delay)
-        if rule.kind == "slow":
-            await self.app(scope, receive, send)
-            return
-        if rule.kind == "drop":
-            await _drop(send)
-            return
-        await _answer(send, rule)
+        else:
+            await respond(rule, self.app, scope, receive, send)
 
 
 async def respond(
@@ -136,6 +142,8 @@ async def respond(
         await app(scope, receive, send)
     elif rule.kind == "drop":
         await _drop(send)
+    elif rule.kind in ("lost", "hold"):
+        await _lose_answer(rule, app, scope, receive, send)
     else:
         await _answer(send, rule)
 
@@ -173,3 +181,34 @@ async def _drop(send: Send) -> None:
     )
     await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
     raise ConnectionAbortedError("fault injection: connection dropped")
+
+
+async def _lose_answer(
+    rule: FaultRule, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Apply the request (``lost``, or ``hold`` with ``apply``), discard its answer, drop it."""
+    if rule.kind == "lost" or rule.apply:
+
+        async def discard(message: Message) -> None:
+            return None
+
+        await app(scope, receive, discard)
+    if rule.kind == "hold":
+        rule.fired += 1  # counted once the request is held (and applied if asked)
+        if await _client_left(receive, rule.hold):
+            return
+    await _drop(send)
+
+
+async def _client_left(receive: Receive, limit: float) -> bool:
+    """Wait until the client closes the connection (True) or ``limit`` seconds pass (False)."""
+
+    async def wait() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(wait(), limit)
+    except TimeoutError:
+        return False
+    return True

@@ -115,6 +115,12 @@ async def set_faults(request: Request) -> dict[str, Any]:
     return {"rules": faults.describe()}
 
 
+@router.get("/faults")
+def get_faults(request: Request) -> dict[str, Any]:
+    """The fault rules, each with how often it fired."""
+    return {"rules": runtime(request).faults.describe()}
+
+
 @router.delete("/faults")
 def clear_faults(request: Request) -> dict[str, Any]:
     """Remove every fault rule."""

@@ -1,0 +1,149 @@
+"""The failing examples the harsh-world machine found on the code of 2026-12-03, one per item of
+issue 9, replayed step by step (each failed then, at the invariant named in its docstring).
+
+They run the same rules and the same checks as the random machine, so once the items are fixed
+they keep them fixed whatever Hypothesis draws next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from statemachine.machine import Context, SyncMachine
+
+Steps = Callable[[SyncMachine], None]
+
+
+def _replay(steps: Steps) -> None:
+    machine = SyncMachine()
+    try:
+        steps(machine)
+    except BaseException:
+        machine.world.close()
+        raise
+    machine.teardown()
+
+
+def item1_company_ids(m: SyncMachine) -> None:
+    """Item 1 (seed 1): ``companies_are_names`` — CC company_name "11x3"."""
+    m.configure(direction="both", scope="account", crm=[], cc=[], first_run=False)
+    m.run_killed(apply=True, k=6, side="cc")
+    m.crm_delete_and_recreate(case=2, pick=2)
+    m.crm_edit(field="mailingcity", pick=3, value=2)
+    m.cc_delete(pick=0)
+    m.expire_lease()
+    m.run_killed(apply=False, k=4, side="cc")
+    m.crm_set_company(org=0, pick=9)
+    m.crm_create(base="p1@example.com", case=2, name="Dee", optout="1", org=0)
+    m.crm_delete(pick=3)
+    m.crm_create(base="p0@example.com", case=1, name="Cy", optout="0", org=1)
+
+
+def item2_list_scope_unsubscribe(m: SyncMachine) -> None:
+    """Item 2 (seed 3): ``consent_reaches_crm`` — list scope, the linked contact unsubscribes,
+    Email Opt Out stays 0."""
+    crm = [("p0@example.com", 2, "0", 1), ("p0@example.com", 2, "0", 1)]
+    cc = [("p2@example.com", 1, True), ("p0@example.com", 2, True), ("p0@example.com", 2, True)]
+    m.configure(scope="lists", crm=crm, cc=cc, first_run=True, direction="both")
+    m.contact_unsubscribes(pick=2)
+    m.cc_edit(body={"company_name": "Initech"}, pick=11)
+    m.run()
+
+
+def item3_failed_delete(m: SyncMachine) -> None:
+    """Item 3: ``retries_settled`` — a CC DELETE answered 500 stays at attempt 1 forever."""
+    m.configure(direction="both", scope="account", crm=[("p1@example.com", 0, "0", 2)], cc=[],
+                first_run=True)  # fmt: skip
+    m.crm_delete(pick=0)
+    m.run_with_faults(side="cc", kind=500, probability=1.0, seed=1, writes="DELETE")
+
+
+def item4_duplicate_opted_out(m: SyncMachine) -> None:
+    """Item 4 (seed 3): ``no_subscribed_opted_out`` — a second Vtiger contact with the email is
+    opted out, the CC contact stays subscribed."""
+    crm = [("p1@example.com", 1, "0", 2), ("p4@example.com", 1, "0", 2)]
+    crm += [("p0@example.com", 0, "1", 2), ("p3@example.com", 2, "1", 2)]
+    cc = [("p5@example.com", 2, True), ("p1@example.com", 1, True)]
+    m.configure(scope="lists", cc=cc, crm=crm, direction="both", first_run=True)
+    m.crm_create(base="p2@example.com", case=0, name="Cy", optout="0", org=2)
+    m.cc_edit(body={"first_name": "Ann"}, pick=4)
+    m.crm_create(base="p4@example.com", case=0, name="Ann", optout="1", org=2)
+    m.contact_resubscribes(pick=8)
+    m.run()
+
+
+def item5_delete_and_recreate(m: SyncMachine) -> None:
+    """Item 5: ``counterparts`` — the re-created Vtiger contact is skipped
+    ``email_already_linked`` against the link the same run deletes; its CC contact is deleted."""
+    m.configure(direction="both", scope="account", crm=[("p5@example.com", 0, "0", 2)], cc=[],
+                first_run=True)  # fmt: skip
+    m.crm_delete_and_recreate(case=0, pick=0)
+    m.run()
+
+
+def item6_refused_email_change(m: SyncMachine) -> None:
+    """Item 6: ``same_email`` — the email refused with ``cc_email_in_use`` is absorbed by a CC
+    edit; the pair keeps two emails, unlogged."""
+    crm, cc = [("p1@example.com", 0, "0", 2)], [("p2@example.com", 0, False)]
+    m.configure(direction="both", scope="account", crm=crm, cc=cc, first_run=True)
+    m.cc_delete(pick=0)
+    m.run()
+    m.crm_change_email(pick=0, base="p2@example.com", case=0)
+    m.run()
+    m.cc_edit(pick=0, body={"first_name": "Bo"})
+    m.run()
+
+
+def item7_killed_run(m: SyncMachine) -> None:
+    """Item 7: ``not_busy`` — after a kill the next run is refused as busy for 120 s; and
+    ``killed_run_logged`` — the killed run's counts stay empty although its items exist."""
+    m.configure(direction="both", scope="account", crm=[], cc=[], first_run=False)
+    for n in range(5):
+        m.cc_create(base=f"p{n}@example.com", case=0, name="Ann", listed=False)
+    m.run_killed("crm", 3, True)
+    m.run()
+
+
+def list_member_deleted(m: SyncMachine) -> None:
+    """Found after merging the fixes of items 1-8: ``no_resurrection`` — in list scope a linked
+    list member deleted in CC is never noticed (no item, the link stays live, Vtiger keeps it)."""
+    m.configure(direction="both", scope="lists", cc=[("p1@example.com", 0, True)], crm=[],
+                first_run=True)  # fmt: skip
+    m.cc_delete(pick=0)
+    m.run()
+
+
+def ambiguity_resolved(m: SyncMachine) -> None:
+    """Found on the code of 2026-12-03 and still after the fixes: ``counterparts`` — once one of
+    two Vtiger duplicates is deleted, the other (unchanged) stays skipped ``ambiguous`` for good
+    and never reaches CC."""
+    crm = [("p4@example.com", 0, "0", 2), ("p4@example.com", 1, "0", 2)]
+    m.configure(direction="both", scope="account", crm=crm, cc=[], first_run=True)
+    m.crm_delete(pick=0)
+    m.run()
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        item1_company_ids,
+        item2_list_scope_unsubscribe,
+        item3_failed_delete,
+        item4_duplicate_opted_out,
+        item5_delete_and_recreate,
+        item6_refused_email_change,
+        item7_killed_run,
+        pytest.param(
+            list_member_deleted,
+            marks=pytest.mark.xfail(strict=True, reason="list scope misses CC deletes (open)"),
+        ),
+        pytest.param(
+            ambiguity_resolved,
+            marks=pytest.mark.xfail(strict=True, reason="a resolved ambiguity is not re-read"),
+        ),
+    ],
+)
+def test_found_example(machine_context: type[Context], steps: Steps) -> None:
+    _replay(steps)
