@@ -135,14 +135,8 @@ def ambiguity_resolved(m: SyncMachine) -> None:
         item5_delete_and_recreate,
         item6_refused_email_change,
         item7_killed_run,
-        pytest.param(
-            list_member_deleted,
-            marks=pytest.mark.xfail(strict=True, reason="list scope misses CC deletes (open)"),
-        ),
-        pytest.param(
-            ambiguity_resolved,
-            marks=pytest.mark.xfail(strict=True, reason="a resolved ambiguity is not re-read"),
-        ),
+        list_member_deleted,
+        ambiguity_resolved,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

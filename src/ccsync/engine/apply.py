@@ -211,9 +211,15 @@ class Applier:
                 self.ctx.recorder.tombstoned(ids, side, [])
 
     def _unlink(self, actions: list[Action]) -> None:
+        """Unlink pairs that left the scope; each is logged (skipped, ``out_of_scope``) so the
+        Sync Log says why the record no longer syncs."""
         ids = [link.id for a in actions if (link := self.ctx.links.of(a.crm_id, a.cc_id))]
-        if ids:
-            self.ctx.recorder.archived(ids, [])
+        items = [item_for(a, "skipped") for a in actions if a.reason]
+        for action in actions:
+            if action.reason:
+                self.ctx.tally.add(action.target, "skipped")
+        if ids or items:
+            self.ctx.recorder.archived(ids, items)
 
     def _skips(self, actions: list[Action]) -> None:
         items: list[RunItemWrite] = []

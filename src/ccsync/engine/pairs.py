@@ -268,7 +268,7 @@ def find_takeovers(
     """
     gone = {i for i in ctx.crm_deleted if i in linked}
     gone.update(i for i, r in crm_by_id.items() if r.deleted and i in linked)
-    if not gone or not ctx.to_cc:
+    if not gone:  # any direction: re-linking the new record never duplicates the person
         return {}
     fresh: dict[str, list[SideRecord]] = {}
     for record in crm_by_id.values():

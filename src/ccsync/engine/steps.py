@@ -25,6 +25,7 @@ from ccsync.engine.outcome import LinkIndex, Tally
 from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings
 from ccsync.engine.planner import build_plan
 from ccsync.engine.reading import SideRead, email_of, find_twins, read_side
+from ccsync.engine.reasons import AMBIGUOUS_CRM_DUPLICATES as AMBIGUOUS
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
 from ccsync.engine.skips import last_skipped
@@ -112,6 +113,7 @@ class RunSteps:
         links = LinkIndex(self.recorder.links())
         self._absent_from_listing(reads, links)
         self._pending_partners(reads, links)
+        self._ambiguity_partners(reads)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -251,6 +253,33 @@ class RunSteps:
                 read = reads[side]
                 read.remember(connector.get_many(ids), self.mapping)
                 read.extra_changes += [i for i in ids if i in read.mapped]
+
+    def _ambiguity_partners(self, reads: dict[Side, SideRead]) -> None:
+        """Vtiger duplicates listed as ambiguous are planned again when one of them is deleted
+        or changed: the others are read by id, and the item is resolved once fewer than two of
+        them still share the email (the one left then syncs like any change)."""
+        crm = reads["crm"]
+        gone = {*crm.changes.deleted_ids, *self._missing["crm"]}
+        changed = {r.id for r in crm.changes.records}
+        with self.recorder.sessions.begin() as session:
+            items = [
+                a
+                for a in repos.list_attention(session, self.recorder.connector_id)
+                if a.kind == AMBIGUOUS and {str(c) for c in a.candidates} & (gone | changed)
+            ]
+        for item in items:
+            ids = [str(c) for c in item.candidates]
+            wanted = [i for i in ids if i not in gone and i not in crm.fresh]
+            if wanted:
+                crm.remember(self.crm.get_many(wanted), self.mapping)
+            left = [
+                i for i in ids if i not in gone and i in crm.mapped and not crm.mapped[i].deleted
+            ]
+            crm.extra_changes += [i for i in left if i not in changed]
+            emails = {email_of(crm.mapped[i]) for i in left}
+            if len(left) < 2 or len(emails) > 1:
+                with self.recorder.sessions.begin() as session:
+                    repos.resolve_attention(session, item.id)
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""
