@@ -6,6 +6,8 @@ machine; ``pytest -m slow tests/statemachine`` runs 2,000 random examples by han
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
@@ -24,9 +26,11 @@ CI = settings(
     # a failure is reported as drawn: shrinking a whole-sync example can take minutes
     phases=[Phase.explicit, Phase.generate],
 )
+# by hand: STATEMACHINE_EXAMPLES splits the 2,000 over several processes (one per core, each
+# with its own --hypothesis-seed); read at import, before the suite's clean environment
 SLOW = settings(
     CI,
-    max_examples=2000,
+    max_examples=int(os.environ.get("STATEMACHINE_EXAMPLES", "2000")),
     stateful_step_count=15,
     derandomize=False,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],

@@ -39,6 +39,10 @@ def test_list_scope_leaving_the_list_unlinks_and_deletes_nothing(world: World) -
     crm_id, cc_id = _pair(world)
 
     world.cc_edit(cc_id, list_memberships=[])
+    result = world.sync()
+
+    reasons = [(i.crm_id, i.reason) for i in world.items(result.run_id or 0)]
+    assert reasons == [(crm_id, "out_of_scope")], "the Sync Log says why it no longer syncs"
     world.until_quiet()
 
     assert crm_id in {c["id"] for c in world.crm_all()}, "never deleted in the CRM"
