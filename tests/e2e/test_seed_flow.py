@@ -23,6 +23,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from support.browser import launch_chromium
 from support.processes import Proc, start_ccsync
 
 pytestmark = [
@@ -36,16 +37,6 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 DOCS = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SECRETS = ("ccsync-demo-secret", "demoAccessKey0123", "emulator-pass-1", "demo-password-1")
 RUN_TIMEOUT_MS = 120_000
 
@@ -86,10 +77,8 @@ def assert_gone(url: str, timeout: float = 15) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run scripts/setup (apt-get install chromium)")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 

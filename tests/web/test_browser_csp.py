@@ -18,6 +18,7 @@ from ccsync.store.repos.held import add_held
 from ccsync.store.repos.rows import HeldWrite, RunItemWrite
 from ccsync.store.repos.runs import add_run_items, finish_run, start_run
 from ccsync.store.repos.users import create_user
+from support.browser import launch_chromium
 from support.processes import Proc, start_ccsync
 
 pytestmark = [
@@ -26,8 +27,6 @@ pytestmark = [
         "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"
     ),
 ]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 ADMIN = ("csp-admin", "csp-admin-password")
 
 
@@ -77,7 +76,7 @@ def test_every_page_loads_under_the_csp_without_console_errors(server: tuple[Pro
     base = proc.base_url
     problems: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch_chromium(pw)
         page = browser.new_page()
         _watch(page, problems)
         answer = page.goto(f"{base}/login")

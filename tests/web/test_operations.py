@@ -97,3 +97,26 @@ def test_a_pending_refused_email_change_is_listed(admin_client: TestClient, env:
         assert mark_pending(session, cid, [link.id], "cc_email_in_use") == 1
     page = admin_client.get(f"/connectors/{cid}/operations").text
     assert "Pending changes (1)" in page and "cc_email_in_use" in page and "c-5" in page
+
+
+def test_an_ambiguous_case_names_each_candidate_with_its_email_and_record(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    candidates = [
+        {"crm_id": "12x21", "name": "Ólafur Núñez", "email": "olafur@example.com", "cc_id": "c-1"},
+        {"crm_id": "12x22", "name": "Oli Nunez", "email": "Olafur@Example.com", "cc_id": "c-1"},
+    ]
+    with env.ctx.sessions.begin() as session:
+        add_attention(session, cid, kind="ambiguous_crm_duplicates", email="olafur@example.com",
+                      candidates=candidates)  # fmt: skip
+    page = admin_client.get(f"/connectors/{cid}/operations").text
+    assert page.count("olafur@example.com belongs to") == 0  # the address is in <strong>
+    assert page.count("<strong>olafur@example.com</strong>") == 1, "each case once"
+    for name, email, record in (
+        ("Ólafur Núñez", "olafur@example.com", "21"),
+        ("Oli Nunez", "Olafur@Example.com", "22"),
+    ):
+        assert f"<td>{name}</td><td>{email}</td>" in page
+        assert f"module=Contacts&amp;view=Detail&amp;record={record}" in page
+    assert 'aria-label="Link Oli Nunez"' in page

@@ -227,9 +227,8 @@ class Applier:
             if action.kind == "skip" and action.new:
                 items.append(item_for(action, "skipped"))
                 self.ctx.tally.add(action.target, "skipped")
-                if action.reason == "ambiguous_crm_duplicates" and action.candidates:
-                    email = action.values.get("email") or action.name
-                    self.ctx.recorder.attention(email, action.candidates)
+                if action.attention:
+                    self.ctx.recorder.attention(action.attention)
         if items:
             self.ctx.recorder.items(items)
 

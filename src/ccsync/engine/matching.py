@@ -8,6 +8,7 @@ duplicated and a deleted or unsubscribed CC twin is found.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ccsync.connectors.base import Side
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT
@@ -16,7 +17,7 @@ from ccsync.engine import reasons
 from ccsync.engine.context import Context, Target, unsubscribed
 from ccsync.engine.creates import create_cc_from_crm, create_crm_from_cc, revive
 from ccsync.engine.pairs import plan_pair
-from ccsync.engine.plan_types import LinkState, SideRecord
+from ccsync.engine.plan_types import Action, LinkState, SideRecord
 
 
 class _Group:
@@ -140,20 +141,38 @@ def plan_unlinked(
         elif len(group.crm) > 1:
             candidates = tuple(group.crm)
             ctx.plan.report.ambiguous.append(candidates)
-            _skip_all(
+            skips = _skip_all(
                 ctx,
                 group,
                 reasons.AMBIGUOUS_CRM_DUPLICATES,
                 candidates,
                 {"email": key, "candidates": ", ".join(candidates)},
             )
+            if skips:
+                skips[0].attention = _attention(key, group)
         else:
             _plan_group(ctx, group)
 
 
+def _attention(key: str, group: _Group) -> dict[str, Any]:
+    """What "needs attention" lists for ambiguous duplicates: the address, the CC contact that
+    holds it and each Vtiger candidate with its name and email as written."""
+    live_cc = sorted(r.id for r in group.cc.values() if not r.deleted)
+    return {
+        "email": key,
+        "cc_id": live_cc[0] if len(live_cc) == 1 else "",
+        "candidates": [
+            {"crm_id": r.id, "name": r.name, "email": r.canonical.get(EMAIL, "")}
+            for r in sorted(group.crm.values(), key=lambda r: r.id)
+        ],
+    }
+
+
 def _skip_all(
     ctx: Context, group: _Group, code: str, candidates: tuple[str, ...], extra: dict[str, str]
-) -> None:
+) -> list[Action]:
+    """Skip every record of interest in ``group``; the skips, in order."""
+    skips: list[Action] = []
     for side, record_id in sorted(group.interest):
         record = (group.crm if side == "crm" else group.cc)[record_id]
         if side == "cc" and record.deleted:
@@ -165,9 +184,9 @@ def _skip_all(
             side,
             extra=extra,
         )
-        ctx.skip(
-            "cc" if side == "crm" else "crm", code, who, record.canonical, candidates=candidates
-        )
+        target: Side = "cc" if side == "crm" else "crm"
+        skips.append(ctx.skip(target, code, who, record.canonical, candidates=candidates))
+    return skips
 
 
 def _off_list(ctx: Context, group: _Group) -> bool:

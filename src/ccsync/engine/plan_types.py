@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ccsync.connectors.base import Schema, Side
 from ccsync.domain.contact import Canonical, Consent
@@ -172,6 +172,9 @@ class Action:
         import_ok: for CC creates and updates, True when a JSON import row may carry it.
         snapshots: for link/resnapshot, the (crm, cc) canonical forms to store.
         candidates: for ambiguous duplicates, every candidate id.
+        attention: for ambiguous duplicates, what "needs attention" shows: the address
+            (``email``), the Constant Contact contact holding it (``cc_id``, "" when none) and
+            each candidate's ``crm_id``, ``name`` and ``email`` as written in Vtiger.
     """
 
     kind: ActionKind
@@ -193,6 +196,7 @@ class Action:
     import_ok: bool = False
     snapshots: tuple[Canonical | None, Canonical | None] | None = None
     candidates: tuple[str, ...] = ()
+    attention: Mapping[str, Any] | None = None
 
     @property
     def skip_key(self) -> str:

@@ -7,7 +7,7 @@ any point loses at most the write in flight — which the next run finds again b
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,15 +146,15 @@ class Recorder:
             with self._lock, self.sessions.begin() as session:
                 repos.add_held(session, self.connector_id, list(held), run_id=self.run_id)
 
-    def attention(self, email: str, candidates: Sequence[str]) -> None:
-        """List ambiguous duplicates once under "needs attention"."""
+    def attention(self, item: Mapping[str, Any]) -> None:
+        """List ambiguous duplicates once under "needs attention" (``Action.attention``)."""
         with self._lock, self.sessions.begin() as session:
             repos.add_attention(
                 session,
                 self.connector_id,
                 kind="ambiguous_crm_duplicates",
-                email=email,
-                candidates=list(candidates),
+                email=str(item["email"]),
+                candidates=[{**c, "cc_id": item.get("cc_id", "")} for c in item["candidates"]],
             )
 
     def put_states(self, states: dict[str, str]) -> None:

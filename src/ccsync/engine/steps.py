@@ -265,10 +265,10 @@ class RunSteps:
             items = [
                 a
                 for a in repos.list_attention(session, self.recorder.connector_id)
-                if a.kind == AMBIGUOUS and {str(c) for c in a.candidates} & (gone | changed)
+                if a.kind == AMBIGUOUS and set(repos.candidate_ids(a.candidates)) & (gone | changed)
             ]
         for item in items:
-            ids = [str(c) for c in item.candidates]
+            ids = repos.candidate_ids(item.candidates)
             wanted = [i for i in ids if i not in gone and i not in crm.fresh]
             if wanted:
                 crm.remember(self.crm.get_many(wanted), self.mapping)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import SyncError
@@ -14,7 +15,7 @@ from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
 from ccsync.web.templating import local_time
-from ccsync.web.views import SIDE_TITLES, normal_counts
+from ccsync.web.views import SIDE_TITLES, cc_record_url, crm_record_url, normal_counts
 
 if TYPE_CHECKING:
     from ccsync.web.app import WebContext
@@ -99,8 +100,10 @@ def first_run_waiting(ctx: WebContext, connector_id: int) -> bool:
     return latest is not None and (latest.status == "preview" or latest.preview_required)
 
 
-def attention_lists(ctx: WebContext, connector_id: int, zone: str) -> dict[str, Any]:
+def attention_lists(ctx: WebContext, row: ConnectorRow, zone: str) -> dict[str, Any]:
     """Held actions, dead letters, ambiguous duplicates and recent conflicts."""
+    connector_id = row.id
+    config = ConnectorConfig.from_dict(row.settings)
     with ctx.sessions() as session:
         held = list_held(session, connector_id)
         dead = list_retries(session, connector_id, dead=True)
@@ -123,10 +126,7 @@ def attention_lists(ctx: WebContext, connector_id: int, zone: str) -> dict[str, 
             {**_plain(d), "source_title": SIDE_TITLES.get(d.source_side, d.source_side)}
             for d in dead
         ],
-        "attention": [
-            {"id": a.id, "email": a.email, "candidates": _candidates(a.candidates)}
-            for a in attention
-        ],
+        "attention": [_attention_view(a.id, a.email, a.candidates, config) for a in attention],
         "conflicts": conflicts,
         "pending": [
             {
@@ -146,18 +146,31 @@ def _plain(row: Any) -> dict[str, Any]:
 
 
 def _candidates(raw: list[Any]) -> list[dict[str, str]]:
+    """Stored candidates as dicts: ``crm_id``, ``name``, ``email``, ``cc_id`` (items of older
+    versions stored bare ids: their names and emails are empty)."""
     out = []
     for c in raw:
-        if isinstance(c, dict):
-            out.append(
-                {
-                    "crm_id": str(c.get("crm_id") or c.get("id") or ""),
-                    "name": str(c.get("name") or ""),
-                }
-            )
-        else:
-            out.append({"crm_id": str(c), "name": ""})
+        found = c if isinstance(c, dict) else {"crm_id": c}
+        out.append({k: str(found.get(k) or "") for k in ("crm_id", "name", "email", "cc_id")})
     return [c for c in out if c["crm_id"]]
+
+
+def _attention_view(
+    item_id: int, email: str, raw: list[Any], config: ConnectorConfig
+) -> dict[str, Any]:
+    """One ambiguous-duplicates case: the address, its CC contact and each Vtiger candidate,
+    with links to the records."""
+    candidates = _candidates(raw)
+    cc_id = next((c["cc_id"] for c in candidates if c["cc_id"]), "")
+    return {
+        "id": item_id,
+        "email": email,
+        "cc_id": cc_id,
+        "cc_url": cc_record_url(config.cc_contact_url, cc_id),
+        "candidates": [
+            {**c, "crm_url": crm_record_url(config.vtiger_url, c["crm_id"])} for c in candidates
+        ],
+    }
 
 
 def retry_dead(ctx: WebContext, connector_id: int, entry_id: int) -> bool:
@@ -198,7 +211,11 @@ def link_this_one(ctx: WebContext, row: ConnectorRow, attention_id: int, crm_id:
     with ctx.sessions.begin() as session:
         upsert_links(session, row.id, [LinkWrite(crm_id=crm_id, cc_id=cc_id)])
         resolve_attention(session, attention_id)
-    return f"Linked {crm_id} with the Constant Contact contact of {item.email}."
+    chosen = next(c for c in _candidates(item.candidates) if c["crm_id"] == crm_id)
+    who = f"{chosen['name']} ({crm_id})" if chosen["name"] else crm_id
+    return (
+        f"Linked {who} with the Constant Contact contact of {item.email}; the next run syncs them."
+    )
 
 
 def _cc_id_of(ctx: WebContext, row: ConnectorRow, email: str) -> str | None:

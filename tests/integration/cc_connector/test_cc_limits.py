@@ -121,7 +121,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 
 def test_real_four_per_second_limit_never_surfaces(limited: Emulator, tmp_path: Path) -> None:
-    """Acceptance: two connectors of one application share the limiter; no 429 at all."""
+    """Acceptance: two connectors of one application share the limiter; no 429 reaches a caller."""
     statuses: list[int | None] = []
 
     def record(entry: TraceEntry) -> None:
@@ -149,7 +149,9 @@ def test_real_four_per_second_limit_never_surfaces(limited: Emulator, tmp_path: 
     throttled = statuses.count(429)
     # The pacing leaves 53 ms per second of margin against the server's sliding window; on a
     # loaded machine a late-delivered request can still land in the same window, and then the
-    # retry absorbs it. More than one such 429 would mean the limiter is not shared.
-    assert throttled <= 1, statuses
+    # retry absorbs it (seen twice in one run on a loaded machine under faketime). Two limiters
+    # that were not shared would send 7.6 requests/s against 4/s: about half of the 20 calls
+    # (10) would be throttled, far above this bound.
+    assert throttled <= 3, statuses
     assert len(statuses) == limited.counters()["total"] == calls + throttled
     assert elapsed >= (calls - 4) / 4.0  # paced, not bursting

@@ -26,6 +26,7 @@ from ccsync.store.repos.debuglog import append_debug, iter_debug, list_debug, pu
 from ccsync.store.repos.held import (
     add_attention,
     add_held,
+    candidate_ids,
     count_held,
     list_attention,
     list_held,
@@ -122,6 +123,7 @@ __all__ = [
     "UserRow",
     "add_attention",
     "add_held",
+    "candidate_ids",
     "add_run_items",
     "append_debug",
     "archive_links",

@@ -119,13 +119,18 @@ def add_attention(
         )
         session.flush()
         return True
-    reopen = item.resolved and item.candidates != values
+    reopen = item.resolved and candidate_ids(item.candidates) != candidate_ids(values)
     if reopen:
         item.resolved, item.resolved_at = False, None
     if not item.resolved:
         item.candidates = values
     session.flush()
     return reopen
+
+
+def candidate_ids(raw: Sequence[Any]) -> list[str]:
+    """The Vtiger ids of an item's candidates (stored as ids, or as dicts with ``crm_id``)."""
+    return [str(c.get("crm_id", "")) if isinstance(c, dict) else str(c) for c in raw]
 
 
 def list_attention(

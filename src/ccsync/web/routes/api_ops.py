@@ -116,8 +116,10 @@ def held_discard(request: Request, row: HeldDep) -> Message:
 def link_this_one(request: Request, row: ConnectorDep, item: AttentionDep, body: LinkIn) -> Message:
     """ "Link this one": pair the chosen CRM duplicate with the CC contact of that email."""
     try:
-        return Message(message=ops.link_this_one(get_ctx(request), row, item.id, body.crm_id))
+        message = ops.link_this_one(get_ctx(request), row, item.id, body.crm_id)
     except LookupError:
         raise HTTPException(404, "No such item.") from None
     except SyncError as exc:
         return Message(ok=False, message=f"Constant Contact could not be searched: {exc}")
+    audit(request, "duplicate_linked", target=f"connector {row.id}", detail=message)
+    return Message(message=message)

@@ -76,7 +76,7 @@ def confirm(request: Request, row: ConnectorDep) -> Response:
 @router.get("/connectors/{connector_id}/operations", response_class=HTMLResponse)
 def operations(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
     """Held actions, dead letters, ambiguous duplicates and recent conflicts."""
-    lists = ops.attention_lists(get_ctx(request), row.id, user.time_zone)
+    lists = ops.attention_lists(get_ctx(request), row, user.time_zone)
     return render(request, "operations.html", c=row, **lists)
 
 
@@ -122,5 +122,6 @@ def link_this_one(
         raise HTTPException(404, "No such item.") from None
     except SyncError as exc:
         message = f"Constant Contact could not be searched: {exc}"
+    audit(request, "duplicate_linked", target=f"connector {row.id}", detail=message)
     flash(request, message, "info")
     return RedirectResponse(f"/connectors/{row.id}/operations", status_code=303)
