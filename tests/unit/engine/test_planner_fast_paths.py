@@ -40,6 +40,7 @@ def test_action_fields_keep_the_order_the_planner_builds_them_in() -> None:
         "import_ok",
         "snapshots",
         "candidates",
+        "attention",
     ]
 
 
