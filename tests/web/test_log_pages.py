@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx2
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from ccsync.connectors.trace import TraceEntry, redact
+from ccsync.runlog import CSV_COLUMNS
 from ccsync.store.repos.debuglog import append_debug
 from ccsync.store.repos.rows import RunItemWrite
 from ccsync.store.repos.runs import add_run_items, finish_run, start_run
 
 from .conftest import WebEnv
 
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 STARTED = datetime(
     2026, 3, 29, 1, 30, tzinfo=UTC
 )  # 03:30 in Berlin: summer time began at 01:00 UTC
@@ -82,12 +86,43 @@ def test_download_as_csv_has_one_row_per_record(admin_client: TestClient, env: W
     answer = admin_client.get(f"/connectors/{cid}/runs/{run_id}/items.csv?side=cc&action=created")
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
-    assert [r["vtiger_id"] for r in rows] == ["12x57", "12x58"]
-    assert rows[0]["record_name"] == "José O'Hara" and rows[0]["target"] == "Constant Contact"
+    assert answer.content.startswith("\ufeff".encode()), "a BOM: Excel reads it as UTF-8"
+    text = answer.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(CSV_COLUMNS)
+    assert ",".join(CSV_COLUMNS) in README, "the README shows the header the download has"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["crm_id"] for r in rows] == ["12x57", "12x58"]
+    assert rows[0]["record_name"] == "José O'Hara" and rows[0]["side"] == "cc"
+    assert rows[0]["source_module"] == "Contacts (Vtiger CRM)"
     assert rows[1]["record_name"].startswith("'=")  # no formula injection into spreadsheets
-    assert rows[0]["recorded_at"].endswith("+00:00")
-    assert '"title"' in rows[0]["field_changes"]
+    assert rows[0]["time"].endswith("+00:00")
+    assert json.loads(rows[0]["diff"]) == {"title": ["", "CTO"]}
+
+
+def test_the_drill_down_reads_as_words_without_bookkeeping(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    cid = env.admin_connector
+    items = [
+        RunItemWrite("cc", "updated", crm_id="12x70", cc_id="c-70", record_name="Olivia Stone",
+                     diff={"firstname": ["", "Olivia"], "title": ["CTO", ""]}),
+        RunItemWrite("crm", "skipped", cc_id="c-71", record_name="Anna", reason="no_last_name",
+                     message="Vtiger requires a last name", diff={"fingerprint": "9f2c1ab07e"}),
+    ]  # fmt: skip
+    with env.ctx.sessions.begin() as session:
+        run = start_run(session, cid, "manual", now=STARTED)
+        add_run_items(session, run.id, items)
+        finish_run(session, run.id, status="succeeded", counts={}, calls={})
+    updated = admin_client.get(f"/connectors/{cid}/runs/{run.id}/items?side=cc&action=updated")
+    assert "∅ → Olivia" in updated.text and "CTO → ∅" in updated.text
+    assert "[&#39;&#39;, &#39;Olivia&#39;]" not in updated.text
+    skipped = admin_client.get(f"/connectors/{cid}/runs/{run.id}/items?side=crm&action=skipped")
+    assert "no_last_name" in skipped.text
+    assert "fingerprint" not in skipped.text and "9f2c1ab07e" not in skipped.text
+    csv_text = admin_client.get(
+        f"/connectors/{cid}/runs/{run.id}/items.csv?side=crm&action=skipped"
+    ).text
+    assert "fingerprint" not in csv_text
 
 
 def test_an_unknown_run_or_a_bad_filter_is_a_clear_error(

@@ -18,13 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.cli.common import connector_by_name, console, fail, store
 from ccsync.engine.config import ConnectorConfig
+from ccsync.runlog import CSV_COLUMNS, csv_cells, item_record
 from ccsync.store import repos
 from ccsync.store.repos import RunItemRow, RunRow
-
-CSV_COLUMNS = (
-    "run_id", "time", "side", "action", "source_module", "record_name", "crm_id", "cc_id",
-    "crm_url", "cc_url", "reason", "message", "diff", "conflict",
-)  # fmt: skip
 
 
 def _iso(value: datetime | None) -> str:
@@ -47,30 +43,8 @@ def run_json(run: RunRow) -> dict[str, Any]:
 
 
 def item_json(item: RunItemRow, config: ConnectorConfig) -> dict[str, Any]:
-    """A run item as JSON, with links to the record on both sides."""
-    crm_url = (
-        f"{config.vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record="
-        f"{item.crm_id.split('x')[-1]}"
-        if item.crm_id
-        else ""
-    )
-    cc_url = config.cc_contact_url.format(cc_id=item.cc_id) if item.cc_id else ""
-    return {
-        "run_id": item.run_id,
-        "time": _iso(item.created_at),
-        "side": item.side,
-        "action": item.action,
-        "source_module": "Contacts" if item.side == "cc" else "Constant Contact",
-        "record_name": item.record_name or "",
-        "crm_id": item.crm_id or "",
-        "cc_id": item.cc_id or "",
-        "crm_url": crm_url,
-        "cc_url": cc_url,
-        "reason": item.reason or "",
-        "message": item.message or "",
-        "diff": {k: v for k, v in (item.diff or {}).items() if k != "fingerprint"} or None,
-        "conflict": item.conflict,
-    }
+    """A run item as JSON, with links to the record on both sides (``ccsync.runlog``)."""
+    return item_record(item, config)
 
 
 def _items(sessions: sessionmaker[Session], run_id: int) -> list[RunItemRow]:
@@ -111,15 +85,10 @@ def log(
 
 
 def _write_csv(rows: list[dict[str, Any]]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-
-
-def _cell(value: Any) -> Any:
-    """JSON for diffs and conflicts (non-ASCII kept readable), the value itself otherwise."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        writer.writerow(csv_cells(row))
 
 
 def _print_runs(runs: list[RunRow]) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ccsync.engine.config import ConnectorConfig
+from ccsync.runlog import CSV_BOM, CSV_COLUMNS, csv_cells, item_record
 from ccsync.store.repos.debuglog import iter_debug, list_debug
 from ccsync.store.repos.rows import ConnectorRow, DebugRow, RunRow
 from ccsync.store.repos.runs import get_run, iter_run_items, list_run_items, list_runs
@@ -18,22 +18,6 @@ from ccsync.web.views import ItemView, RunView, item_view, run_view
 if TYPE_CHECKING:
     from ccsync.web.app import WebContext
 
-CSV_COLUMNS = (
-    "run_id",
-    "target",
-    "action",
-    "source_module",
-    "record_name",
-    "vtiger_id",
-    "constant_contact_id",
-    "vtiger_url",
-    "constant_contact_url",
-    "reason",
-    "message",
-    "field_changes",
-    "conflict",
-    "recorded_at",
-)
 ITEM_PAGE = 500
 CHART_RUNS = 20
 
@@ -81,41 +65,16 @@ def items_of(
 def csv_rows(
     ctx: WebContext, row: ConnectorRow, run_id: int, side: str, action: str
 ) -> Iterator[str]:
-    """ "Download As CSV": a header then one line per record (times ISO-8601 with offset)."""
+    """ "Download as CSV": a byte-order mark, a header, one line per record (``ccsync.runlog``)."""
     config = ConnectorConfig.from_dict(row.settings)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    yield _drain(buffer)
+    yield CSV_BOM + _drain(buffer)
     with ctx.sessions() as session:
         for item in iter_run_items(session, run_id, side=side, action=action):
-            v = item_view(item, config)
-            writer.writerow(_csv_line(run_id, v))
+            writer.writerow(csv_cells(item_record(item, config)))
             yield _drain(buffer)
-
-
-def _csv_line(run_id: int, v: ItemView) -> list[str]:
-    return [
-        str(run_id),
-        "Constant Contact" if v.side == "cc" else "Vtiger CRM",
-        v.action,
-        v.source_module,
-        _cell(v.record_name),
-        v.crm_id,
-        v.cc_id,
-        v.crm_url,
-        v.cc_url,
-        v.reason,
-        _cell(v.message),
-        json.dumps(v.diff, ensure_ascii=False) if v.diff else "",
-        json.dumps(v.conflict, ensure_ascii=False) if v.conflict else "",
-        v.at.isoformat(),
-    ]
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -9,13 +9,14 @@ from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import SyncError
+from ccsync.runlog import cc_record_url, crm_record_url
 from ccsync.store.repos.held import list_attention, list_held, resolve_attention
 from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
 from ccsync.web.templating import local_time
-from ccsync.web.views import SIDE_TITLES, cc_record_url, crm_record_url, normal_counts
+from ccsync.web.views import SIDE_TITLES, normal_counts
 
 if TYPE_CHECKING:
     from ccsync.web.app import WebContext

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
+
+from ccsync.runlog import is_http_url
 
 Side = Literal["cc", "crm"]
 Action = Literal["created", "updated", "skipped", "deleted", "conflict"]
 Frequency = Literal["off", "5m", "15m", "30m", "60m", "4h", "daily"]
 Direction = Literal["both", "crm_to_cc", "cc_to_crm"]
 Url = Field(default="", max_length=2000)
-
-
-def is_http_url(value: str) -> bool:
-    """True for an absolute ``http://`` or ``https://`` URL with a host (no spaces)."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in value
 
 
 class Message(BaseModel):

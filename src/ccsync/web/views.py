@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.result import empty_counts
 from ccsync.jobs.local import RunState
+from ccsync.runlog import cc_record_url, crm_record_url, shown_diff, source_module
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
-from ccsync.web.schemas import is_http_url
 from ccsync.web.templating import local_time
 
 STATE_LABELS = {
@@ -186,42 +185,17 @@ class ItemView:
     at: datetime
 
 
-def crm_record_url(vtiger_url: str, crm_id: str | None) -> str:
-    """Link to the contact in Vtiger: ``{url}/index.php?module=Contacts&view=Detail&record=N``.
-
-    Webservice ids look like ``12x345``; the record number is the part after the ``x``.
-    """
-    if not vtiger_url or not crm_id or not is_http_url(vtiger_url):
-        return ""
-    record = crm_id.split("x", 1)[-1]
-    return f"{vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
-
-
-def cc_record_url(template: str, cc_id: str | None) -> str:
-    """Link to the contact in Constant Contact through the connector's URL template.
-
-    Only http(s) links are made, whatever the stored template says (defence in depth: the
-    settings refuse other schemes).
-    """
-    if not template or not cc_id:
-        return ""
-    url = template.replace("{cc_id}", quote(cc_id, safe=""))
-    return url if is_http_url(url) else ""
-
-
 def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
     """A run item with links to both records."""
-    # The target side's table lists records that came from the other side.
-    source = "Contacts (Vtiger CRM)" if item.side == "cc" else "Contacts (Constant Contact)"
     return ItemView(
         id=item.id,
         side=item.side,
         action=item.action,
-        source_module=source,
+        source_module=source_module(item.side),
         record_name=item.record_name or "",
         crm_id=item.crm_id or "",
         cc_id=item.cc_id or "",
@@ -229,7 +203,7 @@ def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
         cc_url=cc_record_url(config.cc_contact_url, item.cc_id),
         reason=item.reason or "",
         message=item.message or "",
-        diff=dict(item.diff or {}),
+        diff=shown_diff(item.diff),
         conflict=dict(item.conflict or {}),
         at=_aware(item.created_at),
     )

@@ -1,0 +1,104 @@
+"""Run items as people read them outside the app: links to the records and the Sync Log CSV.
+
+One definition for the web UI's *Download as CSV* and ``ccsync log --csv``: the same columns,
+the same links (http(s) only) and the same neutralised cells.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from urllib.parse import quote, urlsplit
+
+from ccsync.engine.config import ConnectorConfig
+from ccsync.store.repos.rows import RunItemRow
+
+CSV_COLUMNS = (
+    "run_id", "time", "side", "action", "source_module", "record_name", "crm_id", "cc_id",
+    "crm_url", "cc_url", "reason", "message", "diff", "conflict",
+)  # fmt: skip
+# Excel reads a CSV without a byte-order mark as the local code page (accented names garble).
+CSV_BOM = "\ufeff"
+# Kept in a skip's stored diff to notice an unchanged record; not something a person reads.
+INTERNAL_DIFF_KEYS = ("fingerprint",)
+
+
+def is_http_url(value: str) -> bool:
+    """True for an absolute ``http://`` or ``https://`` URL with a host (no spaces)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in value
+
+
+def crm_record_url(vtiger_url: str, crm_id: str | None) -> str:
+    """Link to the contact in Vtiger: ``{url}/index.php?module=Contacts&view=Detail&record=N``.
+
+    Webservice ids look like ``12x345``; the record number is the part after the ``x``.
+    """
+    if not vtiger_url or not crm_id or not is_http_url(vtiger_url):
+        return ""
+    record = crm_id.split("x", 1)[-1]
+    return f"{vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
+
+
+def cc_record_url(template: str, cc_id: str | None) -> str:
+    """Link to the contact in Constant Contact through the connector's URL template.
+
+    Only http(s) links are made, whatever the stored template says (defence in depth: the
+    settings refuse other schemes).
+    """
+    if not template or not cc_id:
+        return ""
+    url = template.replace("{cc_id}", quote(cc_id, safe=""))
+    return url if is_http_url(url) else ""
+
+
+def source_module(side: str) -> str:
+    """Where the record of an item came from (the other side of the table it is listed in)."""
+    return "Contacts (Vtiger CRM)" if side == "cc" else "Contacts (Constant Contact)"
+
+
+def shown_diff(diff: dict[str, object] | None) -> dict[str, object]:
+    """A stored diff without its bookkeeping keys."""
+    return {k: v for k, v in (diff or {}).items() if k not in INTERNAL_DIFF_KEYS}
+
+
+def item_record(item: RunItemRow, config: ConnectorConfig) -> dict[str, object]:
+    """One run item as a flat record (the CSV's columns, diff and conflict as objects)."""
+    return {
+        "run_id": item.run_id,
+        "time": _aware(item.created_at).isoformat(),
+        "side": item.side,
+        "action": item.action,
+        "source_module": source_module(item.side),
+        "record_name": item.record_name or "",
+        "crm_id": item.crm_id or "",
+        "cc_id": item.cc_id or "",
+        "crm_url": crm_record_url(config.vtiger_url, item.crm_id),
+        "cc_url": cc_record_url(config.cc_contact_url, item.cc_id),
+        "reason": item.reason or "",
+        "message": item.message or "",
+        "diff": shown_diff(item.diff) or None,
+        "conflict": item.conflict or None,
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def csv_cells(record: dict[str, object]) -> list[str]:
+    """A record of ``item_record`` as CSV cells: JSON for objects, formulas neutralised."""
+    return [_cell(record.get(column)) for column in CSV_COLUMNS]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
