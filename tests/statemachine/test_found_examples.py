@@ -125,6 +125,27 @@ def ambiguity_resolved(m: SyncMachine) -> None:
     m.run()
 
 
+def email_changes_under_faults(m: SyncMachine) -> None:
+    """Found by the slow run of 2026-12-05 (``--hypothesis-seed=11``): ``same_email`` — a pair
+    left with two emails and no refusal logged, after CC email changes onto an address three
+    Vtiger duplicates share and a CRM email change, with faults and kills."""
+    crm = [("p1@example.com", 0, "0", 0)] + [("p0@example.com", 0, "0", 0)] * 3
+    m.configure(direction="both", cc=[], scope="account", crm=crm, first_run=False)
+    m.run_with_faults(kind=500, probability=0.2, seed=596, side="cc", writes=None)
+    m.run_with_faults(kind=500, probability=0.2, seed=63, side="cc", writes="DELETE")
+    m.cc_change_email(base="p0@example.com", case=0, pick=11)
+    m.run()
+    m.run_killed(apply=True, k=1, side="cc")
+    m.run()
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.run()
+    m.cc_change_email(base="p0@example.com", case=1, pick=0)
+    m.crm_change_email(base="p2@example.com", case=1, pick=0)
+    m.run()
+    m.crm_change_email(base="p2@example.com", case=1, pick=8)
+    m.run_killed(apply=False, k=2, side="crm")
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -137,6 +158,7 @@ def ambiguity_resolved(m: SyncMachine) -> None:
         item7_killed_run,
         list_member_deleted,
         ambiguity_resolved,
+        email_changes_under_faults,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

@@ -127,8 +127,9 @@ class RunSteps:
         applier = self._apply(plan, reads, links, tally)
         self._settle_retries(applier)
         self.recorder.hold([held_write(a) for a in held])
+        touched = [a.crm_id for a in plan.crm if a.is_write and a.crm_id]
         crm_state = with_written(
-            reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted
+            reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted, touched
         )
         cc_state = self.cc.state_after_writes(reads["cc"].changes.next_state)
         self.recorder.put_states({"crm": crm_state, "cc": cc_state})

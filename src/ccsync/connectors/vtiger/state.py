@@ -87,16 +87,23 @@ class VtigerState:
         return index < len(self.inventory) and self.inventory[index] == number
 
 
-def with_written(raw: str, created: Sequence[str], deleted: Sequence[str]) -> str:
-    """The stored state ``raw`` told about records the caller itself created or deleted.
+def with_written(
+    raw: str, created: Sequence[str], deleted: Sequence[str], touched: Sequence[str] = ()
+) -> str:
+    """The stored state ``raw`` told about records the caller itself created, deleted or wrote.
 
     Deletion detection compares ``count(*)`` with the inventory of ids the reads returned. A
     contact the sync itself creates is not in the inventory until a later read returns it: if a
     person deletes it before that, the count still matches and the delete would go unnoticed.
     So the caller adds the ids it created (and drops those it deleted) before storing the state.
+
+    ``touched`` are the records the caller wrote (or tried to: an answer may be lost). Their
+    ``seen`` versions are forgotten: a person who restores, in the same second, the content
+    the read saw before the write would otherwise match that version and be missed. The next
+    read returns them once more (the echo, which the engine recognises); it costs no call.
     A state of another version or a first run is returned unchanged.
     """
-    if not created and not deleted:
+    if not created and not deleted and not touched:
         return raw
     try:
         who = str(json.loads(raw).get("who", ""))
@@ -109,6 +116,8 @@ def with_written(raw: str, created: Sequence[str], deleted: Sequence[str]) -> st
         _note(state, record_id, add=True)
     for record_id in deleted:
         _note(state, record_id, add=False)
+    for record_id in (*created, *touched):
+        state.seen.pop(record_id, None)
     return state.dump()
 
 

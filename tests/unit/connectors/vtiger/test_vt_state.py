@@ -111,3 +111,13 @@ def test_ids_the_caller_wrote_join_and_leave_the_inventory() -> None:
     assert with_written(raw, ["11x5"], []) == VtigerState.load(raw, "a").dump()
     first = VtigerState(who="a").dump()
     assert with_written(first, ["12x20"], []) == first
+
+
+def test_records_the_caller_wrote_lose_their_seen_version() -> None:
+    # A person restoring, in the second of our write, the content the read saw before it would
+    # match that version and be missed (found by the state machine, seed 11).
+    seen = {"12x4": (100, "digest-before"), "12x5": (100, "other")}
+    raw = VtigerState(who="a", watermark=99, seen=seen, inventory=[4, 5], prefix="12").dump()
+    after = VtigerState.load(with_written(raw, [], [], ["12x4"]), "a")
+    assert after.seen == {"12x5": (100, "other")}
+    assert after.inventory == [4, 5]
