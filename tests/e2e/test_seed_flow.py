@@ -216,10 +216,11 @@ def log_flow(page: Page, base: str, tmp_path: Path) -> None:
         page.get_by_role("link", name="Download As CSV").click()
     target = tmp_path / "records.csv"
     download.value.save_as(target)
-    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert target.read_bytes().startswith("\ufeff".encode()), "Excel reads it as UTF-8"
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     assert len(rows) == count
-    assert all(r["action"] == "created" and r["target"] == "Constant Contact" for r in rows)
-    assert all(r["vtiger_id"] and r["constant_contact_id"] for r in rows)
+    assert all(r["action"] == "created" and r["side"] == "cc" for r in rows)
+    assert all(r["crm_id"] and r["cc_id"] and r["crm_url"] for r in rows)
 
     page.goto(f"{base}/connectors/1/debug")
     expect(page.locator("details summary").first).to_be_visible()
