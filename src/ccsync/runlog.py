@@ -69,7 +69,7 @@ def item_record(item: RunItemRow, config: ConnectorConfig) -> dict[str, object]:
     """One run item as a flat record (the CSV's columns, diff and conflict as objects)."""
     return {
         "run_id": item.run_id,
-        "time": _aware(item.created_at).isoformat(),
+        "time": aware_utc(item.created_at).isoformat(),
         "side": item.side,
         "action": item.action,
         "source_module": source_module(item.side),
@@ -85,8 +85,9 @@ def item_record(item: RunItemRow, config: ConnectorConfig) -> dict[str, object]:
     }
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def aware_utc(value: datetime) -> datetime:
+    """A stored time in UTC with its offset (SQLite hands back naive UTC times)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def csv_cells(record: dict[str, object]) -> list[str]:

@@ -7,13 +7,13 @@ see ORM objects or secrets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.result import empty_counts
 from ccsync.jobs.local import RunState
-from ccsync.runlog import cc_record_url, crm_record_url, shown_diff, source_module
+from ccsync.runlog import aware_utc, cc_record_url, crm_record_url, shown_diff, source_module
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
 from ccsync.web.templating import local_time
 
@@ -185,10 +185,6 @@ class ItemView:
     at: datetime
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
     """A run item with links to both records."""
     return ItemView(
@@ -205,5 +201,5 @@ def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
         message=item.message or "",
         diff=shown_diff(item.diff),
         conflict=dict(item.conflict or {}),
-        at=_aware(item.created_at),
+        at=aware_utc(item.created_at),
     )
