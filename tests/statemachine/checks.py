@@ -49,6 +49,10 @@ class History:
     seen_unsubscribed: set[str] = field(default_factory=set)
     killed: list[int] = field(default_factory=list)
     """Runs of killed ``ccsync sync`` processes."""
+    synced_step: int = 0
+    """The step of the latest sync."""
+    concurrent_from: dict[str, int] = field(default_factory=dict)
+    """Deleted Vtiger id → the step of the latest sync before the delete."""
 
     def touch(self, record_id: str | None, *emails: str) -> None:
         """A person changed ``record_id`` (and the addresses it had or got)."""
@@ -61,6 +65,8 @@ class History:
         """A person deleted ``record_id`` while it was linked to ``partner``."""
         self.step += 1
         self.deletes.append((side, record_id, partner, self.step))
+        if side == "crm":
+            self.concurrent_from[record_id] = self.synced_step
 
     def observe_links(self, pairs: list[tuple[str, str]]) -> None:
         """Remember every pair ccsync has linked (tombstoned and archived ones included)."""
@@ -252,6 +258,10 @@ def no_resurrection(snap: Snapshot, log: History) -> None:
         dead_row = snap.crm.get(dead) if side == "crm" else snap.cc.get(dead)
         email = (crm_email if side == "crm" else cc_email)(dead_row or {})
         if log.changed_since(step, dead, partner, email):
+            continue
+        if side == "crm" and log.changed_since(log.concurrent_from.get(dead, step), partner):
+            # Vtiger does not say when a record was deleted: a CC change since the last run
+            # and the delete are concurrent to ccsync, and rule 12 lets the change win
             continue
         revived = snap.crm_live(dead) if side == "crm" else snap.cc_live(dead)
         assert not revived, ("a deleted contact is live again", side, dead, email)

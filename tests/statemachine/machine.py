@@ -286,6 +286,7 @@ class SyncMachine(RuleBasedStateMachine):
         checks.not_busy(result)
         checks.no_crm_duplicate_created(before, self.world.crm_all())
         self.log.observe_links(self._all_links())
+        self.log.synced_step = self.log.step
         self.synced = True
         return result
 

@@ -104,7 +104,9 @@ class Context:
         message: str = "",
         candidates: tuple[str, ...] = (),
     ) -> Action:
-        """Add a skip; it is ``new`` (counted) when ``values`` differ from the last skip."""
+        """Add a skip; it is ``new`` (counted and logged) when ``values`` or the reason differ
+        from the record's last skip (an ambiguous duplicate left alone is then logged for its
+        new reason, never silently dropped)."""
         action = Action(
             "skip",
             target,
@@ -117,7 +119,7 @@ class Context:
             candidates=candidates,
         )
         action.message = message or reasons.message(code, side=target, **who.extra)
-        action.fingerprint = fingerprint(values)
+        action.fingerprint = f"{code}:{fingerprint(values)}"
         action.new = self.inp.last_skipped.get(action.skip_key) != action.fingerprint
         self.plan.add(action)
         return action

@@ -197,7 +197,8 @@ def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
 
 def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
     s = ctx.s
-    if crm is not None and crm.canonical != link.crm_snapshot and not s.delete_wins and s.to_cc:
+    if _changed_after_delete(ctx, link, crm) and not s.delete_wins and s.to_cc:
+        assert crm is not None
         revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
         return
     who = Target(link.crm_id, link.cc_id, crm.name if crm else "", "cc")
@@ -208,6 +209,16 @@ def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
     else:
         # the pair is tombstoned once Vtiger acknowledged the delete
         ctx.plan.add(Action("delete", "crm", link.crm_id, link.cc_id, source="cc", name=who.name))
+
+
+def _changed_after_delete(ctx: Context, link: LinkState, crm: SideRecord | None) -> bool:
+    """Whether the Vtiger contact changed since the pair was synced, after the CC contact was
+    deleted (when the read says when). Vtiger times are whole seconds: a change in the same
+    second as the delete is not known to be newer, and the delete stands."""
+    if crm is None or crm.canonical == link.crm_snapshot:
+        return False
+    gone = ctx.cc_record(link.cc_id)
+    return gone is None or not gone.deleted or crm.updated_at > gone.updated_at
 
 
 def plan_tombstoned(
@@ -264,7 +275,8 @@ def find_takeovers(
     """Live links whose Vtiger contact was deleted while a new one with its email appeared.
 
     Returns the old CRM id → the new CRM record that takes the pair's CC contact over (only
-    when exactly one new, unlinked Vtiger contact holds that email).
+    when exactly one new, unlinked Vtiger contact holds the pair's email or the CC contact's
+    current one).
     """
     gone = {i for i in ctx.crm_deleted if i in linked}
     gone.update(i for i, r in crm_by_id.items() if r.deleted and i in linked)
@@ -278,10 +290,15 @@ def find_takeovers(
     for link in live:
         if link.crm_id not in gone or link.cc_id in ctx.cc_deleted:
             continue
-        address = _address(link.crm_snapshot) or _address(link.cc_snapshot)
-        candidates = fresh.get(address, []) if address else []
+        now = ctx.cc_record(link.cc_id)
+        if now is not None and now.deleted:
+            continue  # both sides deleted: the pair is tombstoned, the new record is new
+        # the pair's address, or the CC contact's new one when it changed meanwhile
+        addresses = {_address(link.crm_snapshot) or _address(link.cc_snapshot)}
+        addresses.add(_address(now.canonical) if now is not None else "")
+        candidates = {r.id: r for a in addresses - {""} for r in fresh.get(a, [])}
         if len(candidates) == 1:
-            out[link.crm_id] = candidates[0]
+            out[link.crm_id] = next(iter(candidates.values()))
     return out
 
 
@@ -292,8 +309,6 @@ def plan_takeover(ctx: Context, link: LinkState, new: SideRecord, cc: SideRecord
     snapshot, so a failed or interrupted write is planned again), the CC contact is updated
     with what differs, and nothing is deleted. Logged with the note "took over".
     """
-    if cc is not None and cc.deleted:
-        return
     who = Target(
         new.id,
         link.cc_id,

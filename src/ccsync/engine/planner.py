@@ -98,7 +98,9 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     handled_crm.update({r.id: r for r in taken.values()})
     crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
     cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
-    plan_unlinked(ctx, crm_new, cc_new, live, (live_crm, live_cc))
+    ended = {a.crm_id for a in ctx.plan.links if a.kind == "tombstone"}
+    holding = [link for link in live if link.crm_id not in ended]  # this run ends the others
+    plan_unlinked(ctx, crm_new, cc_new, holding, (live_crm, live_cc))
     enforce_consent(ctx, live)
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT

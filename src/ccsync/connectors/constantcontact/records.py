@@ -37,10 +37,15 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def to_record(contact: Mapping[str, Any]) -> RemoteRecord:
-    """A contact resource as a ``RemoteRecord`` (``deleted`` when ``deleted_at`` is set)."""
+    """A contact resource as a ``RemoteRecord`` (``deleted`` when ``deleted_at`` is set).
+
+    A deletion is a change: a deleted contact's ``updated_at`` is the later of its last update
+    and its deletion.
+    """
+    times = [parse_time(contact.get("updated_at")), parse_time(contact.get("deleted_at"))]
     return RemoteRecord(
         id=str(contact["contact_id"]),
-        updated_at=parse_time(contact.get("updated_at")) or _EPOCH,
+        updated_at=max((t for t in times if t is not None), default=_EPOCH),
         fields=dict(contact),
         deleted=bool(contact.get("deleted_at")),
     )
