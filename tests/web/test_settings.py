@@ -178,3 +178,30 @@ def test_an_admin_adds_a_connector_for_a_user(admin_client: TestClient, env: Web
     )
     names = [c["name"] for c in admin_client.get("/api/connectors").json()]
     assert "Sales" in names
+
+
+def test_sync_records_from_a_date_is_chosen_shown_and_kept(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    """Issue 11 item 6: the Settings page offers a date; a date (set here or from the CLI)
+    shows as that date and survives a save; a date in the future is refused in words."""
+    cid = env.admin_connector
+    token = csrf(admin_client)
+    data = {**SYNC, "sync_records_from": "date", "sync_records_date": "2024-03-01"}
+    answer = admin_client.post(f"/connectors/{cid}/settings", data={**data, "csrftoken": token})
+    assert answer.status_code == 303, answer.text
+    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
+    page = admin_client.get(f"/connectors/{cid}/settings").text
+    assert '<option value="date" selected>' in page
+    assert 'name="sync_records_date" value="2024-03-01"' in page
+    # a save that keeps the shown values keeps the date
+    kept = {**SYNC, "sync_records_from": "date", "sync_records_date": "2024-03-01"}
+    admin_client.post(f"/connectors/{cid}/settings", data={**kept, "csrftoken": token})
+    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
+    future = {**SYNC, "sync_records_from": "date", "sync_records_date": "2999-01-01"}
+    answer = admin_client.post(f"/connectors/{cid}/settings", data={**future, "csrftoken": token})
+    assert answer.status_code == 400 and "2999-01-01 is in the future" in answer.text
+    empty = {**SYNC, "sync_records_from": "date", "sync_records_date": ""}
+    answer = admin_client.post(f"/connectors/{cid}/settings", data={**empty, "csrftoken": token})
+    assert answer.status_code == 400 and "Choose the date to sync records from" in answer.text
+    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"

@@ -95,7 +95,13 @@ class ConnectorConfig:
                 raise ConfigError(f"{name} must be one of {', '.join(allowed)}")
         if self.frequency not in FREQUENCIES:
             raise ConfigError(f"frequency must be one of {', '.join(FREQUENCIES)}")
-        parse_records_from(self.sync_records_from, datetime.now(UTC))
+        now = datetime.now(UTC)
+        cutoff = parse_records_from(self.sync_records_from, now)
+        if cutoff is not None and cutoff > now:
+            raise ConfigError(
+                f"sync_records_from {self.sync_records_from} is in the future: the first run "
+                "would sync nothing; choose today or an earlier date"
+            )
         try:
             ZoneInfo(self.vtiger_timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:

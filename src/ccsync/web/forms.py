@@ -171,6 +171,7 @@ def sync_form(ctx: WebContext, row: ConnectorRow) -> SyncSettingsOut:
     check = budget_for(ctx, row, c.frequency, c.contacts_enabled)
     return SyncSettingsOut(
         sync_records_from=_span(c.sync_records_from),
+        sync_records_date=c.sync_records_from if _span(c.sync_records_from) == "date" else "",
         debug_mode=debug_on(row),
         frequency=c.frequency,
         direction=c.direction,
@@ -197,7 +198,8 @@ def sync_form(ctx: WebContext, row: ConnectorRow) -> SyncSettingsOut:
 
 
 def _span(value: str) -> Any:
-    return value if value in ("7d", "30d", "90d", "1y", "all") else "all"
+    """The form's choice for a stored value: a span, "all", or "date" (a YYYY-MM-DD)."""
+    return value if value in ("7d", "30d", "90d", "1y", "all") else "date"
 
 
 def _budget_out(check: BudgetCheck) -> BudgetOut:
@@ -212,7 +214,11 @@ def _budget_out(check: BudgetCheck) -> BudgetOut:
 
 def _config_changes(data: SyncSettingsIn) -> dict[str, Any]:
     return {
-        "sync_records_from": data.sync_records_from,
+        "sync_records_from": (
+            data.sync_records_date.strip()
+            if data.sync_records_from == "date"
+            else data.sync_records_from
+        ),
         "frequency": data.frequency,
         "direction": data.direction,
         "contacts_enabled": data.enabled,
@@ -235,6 +241,8 @@ def _config_changes(data: SyncSettingsIn) -> dict[str, Any]:
 
 def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[str]:
     """What is wrong with ``data``: invalid values, or a frequency over the budget (B6)."""
+    if data.sync_records_from == "date" and not data.sync_records_date.strip():
+        return ["Choose the date to sync records from (or another Sync Records From)."]
     changes = _config_changes(data)
     try:
         ConnectorConfig.from_dict({**row.settings, **changes}).validate()

@@ -98,7 +98,8 @@ class CustomFieldIn(BaseModel):
 class SyncSettingsIn(BaseModel):
     """S4 plus scope, policies, Vtiger connection and mapping options (admins)."""
 
-    sync_records_from: Literal["7d", "30d", "90d", "1y", "all"] = "all"
+    sync_records_from: Literal["7d", "30d", "90d", "1y", "all", "date"] = "all"
+    sync_records_date: str = Field("", max_length=10, description="YYYY-MM-DD when 'date'")
     debug_mode: bool = False
     frequency: Frequency = "15m"
     direction: Direction = "both"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,18 @@ def test_bad_values_are_clear_errors(data_dir: Path) -> None:
     assert "direction must be one of" in result.output  # type: ignore[attr-defined]
     result = _add(runner, "--sync-records-from", "2y", env=env)
     assert "sync_records_from" in result.output  # type: ignore[attr-defined]
+
+
+def test_a_sync_records_from_date_in_the_future_is_refused(data_dir: Path) -> None:
+    """Issue 11 item 6: a first-run cutoff after today would sync nothing, silently."""
+    runner = CliRunner()
+    env = {"CCSYNC_VTIGER_ACCESS_KEY": KEY, "CCSYNC_CC_CLIENT_SECRET": SECRET}
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    result = _add(runner, "--sync-records-from", tomorrow, env=env)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert f"{tomorrow} is in the future" in result.output  # type: ignore[attr-defined]
+    past = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    assert _add(runner, "--sync-records-from", past, env=env).exit_code == 0  # type: ignore[attr-defined]
 
 
 def test_set_list_and_remove(data_dir: Path) -> None:
