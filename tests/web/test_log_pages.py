@@ -181,3 +181,32 @@ def test_the_api_lists_runs_and_items(admin_client: TestClient, env: WebEnv) -> 
         f"/api/connectors/{cid}/runs/{run_id}/items?side=crm&action=conflict"
     ).json()
     assert items[0]["conflict"]["title"]["winner"] == "crm"
+
+
+def _record_preview(env: WebEnv, connector_id: int) -> int:
+    with env.ctx.sessions.begin() as session:
+        run = start_run(session, connector_id, "preview", now=STARTED)
+        counts = {"cc": {"created": 147}, "crm": {"updated": 3}}
+        finish_run(session, run.id, status="preview", counts=counts, calls={"cc": 2, "crm": 2})
+    return run.id
+
+
+def test_a_preview_is_planned_not_applied_in_the_log_chart_and_metrics(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    """Issue 11 item 2: a preview wrote nothing; it is not counted as a run anywhere."""
+    cid = env.admin_connector
+    real = _record_run(env, cid)
+    preview = _record_preview(env, cid)
+    page = admin_client.get(f"/connectors/{cid}/log?run={preview}").text
+    assert "Planned in Constant Contact — not applied" in page
+    assert "Results applied in Constant Contact" not in page
+    assert f"/runs/{preview}/items" not in page  # no links to lists that are empty
+    assert f"Run #{preview}:" not in page and f"Run #{real}:" in page  # the chart
+    assert "Preview (planned, not applied)" in page
+    env.ctx.settings.metrics_token = SecretStr("metrics-token-1")
+    text = admin_client.get("/metrics", headers={"authorization": "Bearer metrics-token-1"}).text
+    assert 'status="preview"' not in text
+    shown = admin_client.get(f"/connectors/{cid}/log").text  # by default: the latest applied run
+    assert f"Run #{real} —" in shown and "Results applied in Constant Contact" in shown
+    assert 'ccsync_records_total{connector="Admin CC",side="cc",action="created"} 2' in text

@@ -47,8 +47,9 @@ def conflict_counts(ctx: WebContext, run_id: int) -> dict[str, int]:
 
 
 def chart_of(runs: list[RunView]) -> Chart:
-    """The chart of the latest runs, oldest first."""
-    recent = list(reversed(runs[:CHART_RUNS]))
+    """The chart of the latest runs that applied something (previews are not runs), oldest
+    first."""
+    recent = list(reversed([r for r in runs if not r.planned][:CHART_RUNS]))
     return build_chart([(r.id, r.counts) for r in recent])
 
 

@@ -27,6 +27,8 @@ def render_metrics(sessions: sessionmaker[Session]) -> str:
     with sessions() as session:
         for connector in list_connectors(session):
             for run in list_runs(session, connector.id, limit=RECENT_RUNS):
+                if run.status == "preview":
+                    continue  # planned, nothing applied: not a run in the metrics
                 runs[(connector.name, run.status)] += 1
                 for side, actions in run.counts.items():
                     for action, n in (actions or {}).items():

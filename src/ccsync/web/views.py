@@ -133,6 +133,16 @@ class RunView:
     first_run: bool
     preview_required: bool
 
+    @property
+    def planned(self) -> bool:
+        """A preview (asked for, or a first run stopped at it): planned, nothing applied."""
+        return self.status == "preview"
+
+    @property
+    def status_label(self) -> str:
+        """The status as the Sync Log says it."""
+        return "Preview (planned, not applied)" if self.planned else self.status
+
 
 def normal_counts(raw: dict[str, Any]) -> dict[str, dict[str, int]]:
     """The run's counts with every side and action present (missing ones are 0)."""

@@ -34,13 +34,15 @@ ActionQ = Annotated[Literal["created", "updated", "skipped", "deleted", "conflic
 
 @router.get("/connectors/{connector_id}/log", response_class=HTMLResponse)
 def sync_log(request: Request, user: CurrentUser, row: ConnectorDep, run: RunQueryDep) -> Response:
-    """The Sync Log: the selected (default: latest) run's two tables, the chart, all runs."""
+    """The Sync Log: the selected (default: the latest applied, else the latest) run's two
+    tables, the chart, all runs."""
     ctx = get_ctx(request)
     runs = runs_of(ctx, row.id, user.time_zone)
     found = run
     if found is None and runs:
+        latest = next((r for r in runs if not r.planned), runs[0])
         with ctx.sessions() as session:
-            found = get_run(session, runs[0].id)
+            found = get_run(session, latest.id)
     selected = None
     if found is not None:
         selected = run_view(found, user.time_zone, conflict_counts(ctx, found.id))
