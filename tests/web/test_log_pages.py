@@ -210,3 +210,37 @@ def test_a_preview_is_planned_not_applied_in_the_log_chart_and_metrics(
     shown = admin_client.get(f"/connectors/{cid}/log").text  # by default: the latest applied run
     assert f"Run #{real} —" in shown and "Results applied in Constant Contact" in shown
     assert 'ccsync_records_total{connector="Admin CC",side="cc",action="created"} 2' in text
+
+
+def _run_with_debug(env: WebEnv, connector_id: int, n: int) -> int:
+    with env.ctx.sessions.begin() as session:
+        run = start_run(session, connector_id, "manual", now=STARTED)
+        entries = [
+            TraceEntry(STARTED, "GET", f"http://127.0.0.1:9/v3/contacts?page={i}", 200, 1.0,
+                       {}, "", {}, f"body-{i}")
+            for i in range(n)
+        ]  # fmt: skip
+        append_debug(session, connector_id, run.id, entries)
+        finish_run(session, run.id, status="succeeded", counts={}, calls={"cc": n, "crm": 0})
+    return run.id
+
+
+def test_the_debug_log_pages_through_one_run_and_says_how_many(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    """Issue 11 item 7: 100 entries shown of 250 downloaded, with no notice, no paging and no
+    per-run filter — now each run's entries page by page, counted, with the runs to choose."""
+    cid = env.admin_connector
+    older = _run_with_debug(env, cid, 250)
+    newer = _run_with_debug(env, cid, 3)
+    page = admin_client.get(f"/connectors/{cid}/debug").text
+    assert f"Entries 1–3 of 3 of run #{newer}" in page  # the latest run by default
+    assert f'href="/connectors/{cid}/debug?run={older}"' in page and "250 entries" in page
+    page = admin_client.get(f"/connectors/{cid}/debug?run={older}").text
+    assert f"Entries 1–100 of 250 of run #{older}" in page
+    assert "body-99" in page and "body-100" not in page
+    assert f'href="/connectors/{cid}/debug?run={older}&amp;page=2"' in page
+    page = admin_client.get(f"/connectors/{cid}/debug?run={older}&page=3").text
+    assert f"Entries 201–250 of 250 of run #{older}" in page and "body-249" in page
+    assert f'href="/connectors/{cid}/debug.txt?run={older}"' in page
+    assert admin_client.get(f"/connectors/{cid}/debug?run={older}&page=0").status_code in (400, 422)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.runlog import CSV_BOM, CSV_COLUMNS, csv_cells, item_record
-from ccsync.store.repos.debuglog import iter_debug, list_debug
+from ccsync.store.repos.debuglog import count_debug, debug_counts, iter_debug, list_debug
 from ccsync.store.repos.rows import ConnectorRow, DebugRow, RunRow
 from ccsync.store.repos.runs import get_run, iter_run_items, list_run_items, list_runs
 from ccsync.web.chart import Chart, build_chart
@@ -98,6 +99,34 @@ def debug_entries(
             if len(out) >= limit:
                 break
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class DebugPage:
+    """One page of one run's Debug Log entries, and the runs that have entries."""
+
+    run_id: int | None
+    entries: list[DebugRow]
+    total: int
+    first: int
+    page: int
+    pages: int
+    runs: list[tuple[int, int]]
+
+
+def debug_page(
+    ctx: WebContext, connector_id: int, run_id: int | None, page: int, size: int
+) -> DebugPage:
+    """Page ``page`` of ``run_id``'s entries (default: the latest run that has any)."""
+    with ctx.sessions() as session:
+        runs = debug_counts(session, connector_id)
+        chosen = run_id if run_id is not None else (runs[0][0] if runs else None)
+        total = count_debug(session, chosen) if chosen is not None else 0
+        pages = max(1, -(-total // size))
+        page = min(page, pages)
+        offset = (page - 1) * size
+        rows = list_debug(session, chosen, limit=size, offset=offset) if chosen else []
+    return DebugPage(chosen, rows, total, offset + 1, page, pages, runs)
 
 
 def debug_text(ctx: WebContext, connector_id: int, run_id: int | None) -> Iterator[str]:

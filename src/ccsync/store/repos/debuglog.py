@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ccsync.connectors.trace import MAX_BODY, TraceEntry, redact
@@ -61,6 +61,24 @@ def list_debug(
     """One page of a run's debug entries, in call order."""
     rows = session.execute(_run_query(run_id).limit(limit).offset(offset))
     return [DebugRow(*row) for row in rows]
+
+
+def debug_counts(session: Session, connector_id: int, *, limit: int = 20) -> list[tuple[int, int]]:
+    """``(run id, entries)`` of the connector's latest runs that have debug entries."""
+    stmt = (
+        select(DebugEntry.run_id, func.count())
+        .where(DebugEntry.connector_id == connector_id, DebugEntry.run_id.is_not(None))
+        .group_by(DebugEntry.run_id)
+        .order_by(DebugEntry.run_id.desc())
+        .limit(limit)
+    )
+    return [(int(run_id or 0), int(n)) for run_id, n in session.execute(stmt) if run_id]
+
+
+def count_debug(session: Session, run_id: int) -> int:
+    """How many debug entries a run has."""
+    stmt = select(func.count()).select_from(DebugEntry).where(DebugEntry.run_id == run_id)
+    return int(session.scalar(stmt) or 0)
 
 
 def iter_debug(session: Session, run_id: int, *, chunk: int = 500) -> Iterator[DebugRow]:

@@ -16,7 +16,7 @@ from ccsync.web.logs import (
     chart_of,
     conflict_counts,
     csv_rows,
-    debug_entries,
+    debug_page,
     debug_text,
     items_of,
     runs_of,
@@ -29,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 PAGE_BODY_CHARS = 4000
 PAGE_ENTRIES = 100
 SideQ = Annotated[Literal["cc", "crm"], Query()]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
 ActionQ = Annotated[Literal["created", "updated", "skipped", "deleted", "conflict"], Query()]
 
 
@@ -94,19 +95,22 @@ def run_items_csv(
 
 
 @router.get("/connectors/{connector_id}/debug", response_class=HTMLResponse)
-def debug_log(request: Request, user: CurrentUser, row: ConnectorDep, run: RunQueryDep) -> Response:
-    """The Debug Log (redacted, bodies capped) of a run of this connector, or its latest runs."""
+def debug_log(
+    request: Request, user: CurrentUser, row: ConnectorDep, run: RunQueryDep, page: PageQ = 1
+) -> Response:
+    """The Debug Log (redacted, bodies capped) of one run of this connector (default: the
+    latest that has entries), a page at a time, with the runs that have entries."""
     ctx = get_ctx(request)
-    run_id = run.id if run is not None else None
-    rows = debug_entries(ctx, row.id, run_id, PAGE_ENTRIES)
-    entries = [_entry_dict(e, user.time_zone) for e in rows]
+    found = debug_page(ctx, row.id, run.id if run is not None else None, page, PAGE_ENTRIES)
+    entries = [_entry_dict(e, user.time_zone) for e in found.entries]
     until = local_time(row.debug_until, user.time_zone) if row.debug_until else ""
     return render(
         request,
         "debug_log.html",
         c=row,
         entries=entries,
-        run_id=run_id,
+        found=found,
+        run_id=found.run_id,
         debug_on=debug_on(row),
         debug_until=until,
         zone=user.time_zone,
