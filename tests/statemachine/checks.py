@@ -25,7 +25,7 @@ VTIGER_ID = re.compile(r"^\d+x\d+$")
 STANDING = {
     "no_email", "invalid_email", "cc_no_email", "no_last_name", "email_too_long",
     "crm_opted_out_not_in_cc", "direction_filtered", "out_of_scope", "delete_ignored",
-    "dead_letter", "value_too_long", "cc_unsubscribed_off_list",
+    "dead_letter", "value_too_long", "cc_unsubscribed_off_list", "cc_twin_deleted",
 }  # fmt: skip
 __all__ = ["History", "cc_email", "key", "no_crm_duplicate_created", "verify"]
 

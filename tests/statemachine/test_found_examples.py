@@ -156,7 +156,8 @@ SEED21_CRM = [
 
 def cc_delete_after_faulted_run(m: SyncMachine) -> None:
     """Seed 21 (450 slow examples): ``no_resurrection`` — a CC contact deleted after a run
-    with half its CC writes answered 500 is live again."""
+    with half its CC writes answered 500 is live again (the failed PUT was retried as a
+    revival)."""
     m.configure(direction="both", first_run=False, crm=SEED21_CRM,
                 cc=[("p3@example.com", 0, True)], scope="account")  # fmt: skip
     m.contact_resubscribes(pick=0)
@@ -258,15 +259,7 @@ def delete_under_crm_faults(m: SyncMachine) -> None:
         list_member_deleted,
         ambiguity_resolved,
         email_changes_under_faults,
-        pytest.param(
-            cc_delete_after_faulted_run,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="open (issue 9): a CC write that failed is retried as a revival after a "
-                "person deleted the CC contact; the retry cannot tell that the Vtiger contact "
-                "did not change since the failed write (same-second look-back re-reads it)",
-            ),
-        ),
+        cc_delete_after_faulted_run,
         ambiguity_left_behind,
         cc_delete_after_resubscribes,
         recreated_after_opt_in,

@@ -140,7 +140,8 @@ class Applier:
             self._storm += 1
             side, record_id = source_id(action)
             self.failed_ids.add((side, record_id))
-            entry = self.ctx.recorder.failed(action.target, side, record_id, str(exc))
+            failure = {"kind": action.kind, "failed_at": datetime.now(UTC).isoformat()}
+            entry = self.ctx.recorder.failed(action.target, side, record_id, str(exc), failure)
             if action.kind == "delete":
                 # the pair stays live until the delete is acknowledged; a change of the other
                 # side meanwhile meets the delete again (rule 12) instead of a gone record

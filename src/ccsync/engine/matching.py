@@ -245,6 +245,14 @@ def _create_crm(ctx: Context, cc: SideRecord) -> None:
         )
 
 
+def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
+    """A retried write to a CC contact that was live then (not a revival) finds it deleted,
+    and the Vtiger contact did not change since the failure: the person's delete is the newer
+    change and stands (rule 12)."""
+    failed = ctx.inp.crm_retries.get(crm.id)
+    return failed is not None and failed[0] != "revive" and crm.updated_at <= failed[1]
+
+
 def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> None:
     report = ctx.plan.report
     if cc.deleted:
@@ -253,6 +261,9 @@ def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> 
             return  # rule 10 revives for a new or changed CRM contact, not an idle one
         if not ctx.may_push(crm):
             report.before_cutoff.append(crm.id)
+        elif _deleted_after_failed_write(ctx, crm):
+            who = Target(crm.id, cc.id, crm.name, "crm")
+            ctx.skip("cc", reasons.CC_TWIN_DELETED, who, crm.canonical)
         elif ctx.s.to_cc:
             revive(ctx, crm, cc.id, cc.consent.permission if cc.consent else None)
         return

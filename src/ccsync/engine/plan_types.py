@@ -120,6 +120,7 @@ class PlanInput:
         crm_optouts: casefolded addresses of every Vtiger contact last seen with Email Opt Out
             = 1 (kept in the store across runs): no CC contact with one of them stays
             subscribed.
+        crm_retries: Vtiger id → (kind, time) of its write that failed and is retried now.
     """
 
     crm_changes: Sequence[SideRecord] = ()
@@ -135,6 +136,7 @@ class PlanInput:
     cc_twins: Sequence[SideRecord] = ()
     last_skipped: Mapping[str, str] = field(default_factory=dict)
     crm_optouts: frozenset[str] = frozenset()
+    crm_retries: Mapping[str, tuple[str, datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ TOMBSTONED = "tombstoned"
 COMPANY_NOT_IN_CRM = "company_not_in_crm"
 CRM_TWIN_OPTED_OUT = "crm_twin_opted_out"
 CC_UNSUBSCRIBED_OFF_LIST = "cc_unsubscribed_off_list"
+CC_TWIN_DELETED = "cc_twin_deleted"
 
 TEMPLATES: dict[str, str] = {
     NO_EMAIL: "The contact has no email address.",
@@ -67,6 +68,8 @@ TEMPLATES: dict[str, str] = {
     "the person is not subscribed in Constant Contact.",
     CC_UNSUBSCRIBED_OFF_LIST: "The person unsubscribed in Constant Contact (not on the synced "
     "list): Email Opt Out is set; nothing is created or linked.",
+    CC_TWIN_DELETED: "The Constant Contact contact with this email was deleted after a write to "
+    "it failed; the contact has not changed since, so it is not revived.",
 }
 
 ALL_CODES = frozenset(TEMPLATES)

@@ -122,8 +122,16 @@ class Recorder:
         if items and self.run_id is not None:
             repos.add_run_items(session, self.run_id, list(items))
 
-    def failed(self, side: str, source_side: str, record_id: str, error: str) -> RetryRow:
-        """Count a failed write in the retry queue (dead after 5 attempts)."""
+    def failed(
+        self,
+        side: str,
+        source_side: str,
+        record_id: str,
+        error: str,
+        payload: Mapping[str, Any] | None = None,
+    ) -> RetryRow:
+        """Count a failed write in the retry queue (dead after 5 attempts); ``payload`` says
+        what the write was (``kind``) and when it failed (``failed_at``)."""
         with self._lock, self.sessions.begin() as session:
             return repos.record_failure(
                 session,
@@ -132,6 +140,7 @@ class Recorder:
                 source_side=source_side,
                 record_id=record_id,
                 error=error[:2000],
+                payload=payload,
             )
 
     def succeeded(self, source_side: str, record_ids: Sequence[str]) -> None:

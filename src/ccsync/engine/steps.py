@@ -105,6 +105,7 @@ class RunSteps:
         self._missing: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._due: list[tuple[str, str]] = []
+        self._retried: dict[str, tuple[str, datetime]] = {}
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
         """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
@@ -141,6 +142,11 @@ class RunSteps:
     def _read(self, states: dict[Side, str | None]) -> dict[Side, SideRead]:
         due = self.recorder.due_retries()
         self._due = [(e.source_side, e.record_id) for e in due]
+        self._retried = {
+            e.record_id: (str(e.payload.get("kind") or ""), failed_at)
+            for e in due
+            if e.source_side == "crm" and (failed_at := _time(e.payload.get("failed_at")))
+        }
         inject = self.options.inject
         retry: dict[Side, list[str]] = {
             "crm": [*inject["crm"], *(e.record_id for e in due if e.source_side == "crm")],
@@ -218,6 +224,7 @@ class RunSteps:
             cc_twins=cc_twins,
             last_skipped=last_skipped(self.recorder, keys),
             crm_optouts=optouts,
+            crm_retries=self._retried,
         )
 
     def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
@@ -406,3 +413,11 @@ def _held_counts(held: list[Action]) -> dict[str, int]:
     for action in held:
         out[action.target] += 1
     return out
+
+
+def _time(value: Any) -> datetime | None:
+    """An ISO time stored in a retry payload (None when absent or unreadable)."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
