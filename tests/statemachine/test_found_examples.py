@@ -154,16 +154,26 @@ SEED21_CRM = [
 ]
 
 
-def cc_delete_after_faulted_run(m: SyncMachine) -> None:
-    """Seed 21 (450 slow examples): ``no_resurrection`` — a CC contact deleted after a run
-    with half its CC writes answered 500 is live again (the failed PUT was retried as a
-    revival)."""
+def _seed21_world(m: SyncMachine) -> None:
+    """The start of every seed-21 example: four Vtiger contacts, one CC contact."""
     m.configure(direction="both", first_run=False, crm=SEED21_CRM,
                 cc=[("p3@example.com", 0, True)], scope="account")  # fmt: skip
+
+
+def _seed21_faulted_run(m: SyncMachine) -> None:
+    """Seed 21's world, then a run with half its CC writes answered 500."""
+    _seed21_world(m)
     m.contact_resubscribes(pick=0)
     m.crm_change_email(base="p2@example.com", case=0, pick=9)
     m.run_with_faults(kind=500, probability=0.5, seed=448, side="cc",
                       writes="POST|PUT|PATCH|DELETE")  # fmt: skip
+
+
+def cc_delete_after_faulted_run(m: SyncMachine) -> None:
+    """Seed 21 (450 slow examples): ``no_resurrection`` — a CC contact deleted after a run
+    with half its CC writes answered 500 is live again (the failed PUT was retried as a
+    revival)."""
+    _seed21_faulted_run(m)
     m.cc_delete(pick=0)
     m.quiet_point()
 
@@ -171,8 +181,7 @@ def cc_delete_after_faulted_run(m: SyncMachine) -> None:
 def ambiguity_left_behind(m: SyncMachine) -> None:
     """Seed 21 (450 slow examples): ``counterparts`` — two Vtiger contacts share p0; one
     changes its email away; the one left never reaches CC."""
-    m.configure(direction="both", first_run=False, crm=SEED21_CRM,
-                cc=[("p3@example.com", 0, True)], scope="account")  # fmt: skip
+    _seed21_world(m)
     m.run()
     m.cc_delete(pick=8)
     m.quiet_point()
@@ -184,12 +193,7 @@ def ambiguity_left_behind(m: SyncMachine) -> None:
 def cc_delete_after_resubscribes(m: SyncMachine) -> None:
     """Seed 21 (450 slow examples): ``no_resurrection`` — after a run with half its CC writes
     answered 500, a CC contact deleted by a person is live again."""
-    m.configure(direction="both", first_run=False, crm=SEED21_CRM,
-                cc=[("p3@example.com", 0, True)], scope="account")  # fmt: skip
-    m.contact_resubscribes(pick=0)
-    m.crm_change_email(base="p2@example.com", case=0, pick=9)
-    m.run_with_faults(kind=500, probability=0.5, seed=448, side="cc",
-                      writes="POST|PUT|PATCH|DELETE")  # fmt: skip
+    _seed21_faulted_run(m)
     m.crm_delete_and_recreate(case=0, pick=0)
     m.quiet_point()
     m.contact_resubscribes(pick=1)
@@ -204,8 +208,7 @@ def cc_delete_after_resubscribes(m: SyncMachine) -> None:
 def recreated_after_opt_in(m: SyncMachine) -> None:
     """Seed 21 (450 slow examples): ``no_crm_duplicate_created`` — ccsync created a Vtiger
     contact for an address a live Vtiger contact already had."""
-    m.configure(direction="both", first_run=False, crm=SEED21_CRM,
-                cc=[("p3@example.com", 0, True)], scope="account")  # fmt: skip
+    _seed21_world(m)
     m.run()
     m.quiet_point()
     m.crm_opt_out(flag="0", pick=0)
