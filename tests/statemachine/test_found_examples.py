@@ -249,6 +249,43 @@ def delete_under_crm_faults(m: SyncMachine) -> None:
     m.crm_delete(pick=0)
 
 
+def duplicate_after_pair_deleted(m: SyncMachine) -> None:
+    """Seed 21 (120 slow examples): ``counterparts`` — a second Vtiger contact with a linked
+    address is skipped ``email_already_linked``; a person deletes the CC contact of the pair;
+    the duplicate is never looked at again."""
+    m.configure(direction="both", crm=[], cc=[], scope="account", first_run=True)
+    m.crm_create(base="p0@example.com", case=0, name="Ann", optout="0", org=0)
+    m.quiet_point()
+    m.crm_create(base="p0@example.com", case=0, name="Ann", optout="0", org=0)
+    m.cc_delete(pick=0)
+    m.quiet_point()
+
+
+def _linked_and_duplicate(m: SyncMachine) -> None:
+    """A pair, then a second Vtiger contact with its email, skipped ``email_already_linked``."""
+    m.configure(direction="both", crm=[], cc=[], scope="account", first_run=True)
+    m.crm_create(base="p0@example.com", case=0, name="Ann", optout="0", org=0)
+    m.quiet_point()
+    m.crm_create(base="p0@example.com", case=1, name="Bo", optout="0", org=1)
+    m.quiet_point()
+
+
+def duplicate_left_by_cc_delete(m: SyncMachine) -> None:
+    """``counterparts``: the CC contact of a pair is deleted; the Vtiger duplicate skipped
+    ``email_already_linked`` keeps that reason although nothing holds the email any more."""
+    _linked_and_duplicate(m)
+    m.cc_delete(pick=0)
+    m.quiet_point()
+
+
+def duplicate_left_by_crm_delete(m: SyncMachine) -> None:
+    """``counterparts``: the Vtiger contact of a pair is deleted while a duplicate with its
+    email lives on; the duplicate should take the CC contact over, not be left behind."""
+    _linked_and_duplicate(m)
+    m.crm_delete(pick=0)
+    m.quiet_point()
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -267,6 +304,9 @@ def delete_under_crm_faults(m: SyncMachine) -> None:
         cc_delete_after_resubscribes,
         recreated_after_opt_in,
         delete_under_crm_faults,
+        duplicate_after_pair_deleted,
+        duplicate_left_by_cc_delete,
+        duplicate_left_by_crm_delete,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

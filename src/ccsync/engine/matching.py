@@ -253,6 +253,14 @@ def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
     return failed is not None and failed[0] != "revive" and crm.updated_at <= failed[1]
 
 
+def _deleted_with_its_pair(ctx: Context, crm: SideRecord, cc: SideRecord) -> bool:
+    """The CC contact's pair ends in this run because a person deleted it, and this other
+    Vtiger contact with its email did not change after the delete: the delete is the newer
+    change and stands (rule 12; Vtiger's times have whole seconds, so a tie goes to the
+    delete)."""
+    return cc.id in ctx.cc_ended and crm.updated_at <= cc.updated_at
+
+
 def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> None:
     report = ctx.plan.report
     if cc.deleted:
@@ -261,7 +269,7 @@ def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> 
             return  # rule 10 revives for a new or changed CRM contact, not an idle one
         if not ctx.may_push(crm):
             report.before_cutoff.append(crm.id)
-        elif _deleted_after_failed_write(ctx, crm):
+        elif _deleted_after_failed_write(ctx, crm) or _deleted_with_its_pair(ctx, crm, cc):
             who = Target(crm.id, cc.id, crm.name, "crm")
             ctx.skip("cc", reasons.CC_TWIN_DELETED, who, crm.canonical)
         elif ctx.s.to_cc:

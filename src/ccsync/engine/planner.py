@@ -98,9 +98,18 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     handled_crm.update({r.id: r for r in taken.values()})
     crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
     cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
-    ended = {a.crm_id for a in ctx.plan.links if a.kind == "tombstone"}
-    holding = [link for link in live if link.crm_id not in ended]  # this run ends the others
-    plan_unlinked(ctx, crm_new, cc_new, holding, (live_crm, live_cc))
+    ended = _ended(ctx.plan)
+    ctx.cc_ended = frozenset(x.cc_id for x in live if x.crm_id in ended and _cc_gone(ctx, x.cc_id))
+    holding = [link for link in live if link.crm_id not in ended]
+    linked = (
+        (
+            {i: x for i, x in live_crm.items() if i not in ended},
+            {x.cc_id: x for x in holding},
+        )
+        if ended
+        else (live_crm, live_cc)
+    )
+    plan_unlinked(ctx, crm_new, cc_new, holding, linked)
     enforce_consent(ctx, live)
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT
@@ -108,6 +117,21 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
 
 
 plan = build_plan
+
+
+def _cc_gone(ctx: Context, cc_id: str) -> bool:
+    record = ctx.cc_record(cc_id)
+    return cc_id in ctx.cc_deleted or (record is not None and record.deleted)
+
+
+def _ended(plan: Plan) -> set[str]:
+    """Vtiger ids of the pairs this run ends: tombstoned now, or once a planned delete (or
+    unlist) of one side is acknowledged. They hold their email no more."""
+    ended = {a.crm_id for a in plan.links if a.kind == "tombstone" and a.crm_id}
+    ended.update(
+        a.crm_id for a in (*plan.crm, *plan.cc) if a.kind in ("delete", "unlist") and a.crm_id
+    )
+    return ended
 
 
 def _plan_live(

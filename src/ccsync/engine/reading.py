@@ -111,18 +111,25 @@ def find_twins(
     run is found here, so it is linked instead of created twice.
     """
     known = {email_of(r): r for r in read.mapped.values()}
+    out = {r.id: r for e in dict.fromkeys(emails) if (r := known.get(e)) is not None}
     wanted = [e for e in dict.fromkeys(emails) if e not in known]
+    out.update((r.id, r) for r in holders(connector, read, wanted, mapping))
+    return list(out.values())
+
+
+def holders(
+    connector: Connector, read: SideRead, emails: Iterable[str], mapping: FieldMapping
+) -> list[SideRecord]:
+    """Every record of ``connector``'s side holding one of ``emails``, read now: one lookup per
+    email, or one paged full read when there are more than ``TWIN_LOOKUPS_MAX``."""
+    wanted = list(dict.fromkeys(emails))
     if len(wanted) > TWIN_LOOKUPS_MAX:
-        # many new records: one paged full read is cheaper than a lookup per email
+        # many emails: one paged full read is cheaper than a lookup per email
         read.remember(connector.read_all(), mapping)
-        known = {email_of(r): r for r in read.mapped.values()}
-        return [r for e in dict.fromkeys(emails) if (r := known.get(e)) is not None]
+        keys = set(wanted)
+        return [r for r in read.mapped.values() if email_of(r) in keys]
     out: dict[str, SideRecord] = {}
-    for email in dict.fromkeys(emails):
-        hit = known.get(email)
-        if hit is not None:
-            out[hit.id] = hit
-            continue
+    for email in wanted:
         for record in read.remember(connector.find_by_email(email), mapping):
             out[record.id] = record
     return list(out.values())

@@ -68,8 +68,9 @@ TEMPLATES: dict[str, str] = {
     "the person is not subscribed in Constant Contact.",
     CC_UNSUBSCRIBED_OFF_LIST: "The person unsubscribed in Constant Contact (not on the synced "
     "list): Email Opt Out is set; nothing is created or linked.",
-    CC_TWIN_DELETED: "The Constant Contact contact with this email was deleted after a write to "
-    "it failed; the contact has not changed since, so it is not revived.",
+    CC_TWIN_DELETED: "The Constant Contact contact with this email was deleted after this "
+    "contact's last change (or after a write to it failed); the delete stands until the Vtiger "
+    "contact changes again.",
 }
 
 ALL_CODES = frozenset(TEMPLATES)

@@ -16,6 +16,7 @@ from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT
+from ccsync.domain.normalize import email_key
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
@@ -24,7 +25,7 @@ from ccsync.engine.mapping_rows import Direction
 from ccsync.engine.outcome import LinkIndex, Tally
 from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings
 from ccsync.engine.planner import build_plan
-from ccsync.engine.reading import SideRead, email_of, find_twins, read_side
+from ccsync.engine.reading import SideRead, email_of, find_twins, holders, read_side
 from ccsync.engine.reasons import AMBIGUOUS_CRM_DUPLICATES as AMBIGUOUS
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
@@ -115,6 +116,7 @@ class RunSteps:
         self._absent_from_listing(reads, links)
         self._pending_partners(reads, links)
         self._ambiguity_partners(reads)
+        self._duplicates_of_ending_pairs(reads, links)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -288,6 +290,32 @@ class RunSteps:
             if len(left) < 2 or len(emails) > 1:
                 with self.recorder.sessions.begin() as session:
                     repos.resolve_attention(session, item.id)
+
+    def _duplicates_of_ending_pairs(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """Vtiger contacts with the email of a pair that ends in this run (one side deleted) are
+        planned again: skipped ``email_already_linked`` while the pair lived, one of them now
+        takes the CC contact over (its Vtiger contact was deleted) or meets the deleted CC
+        contact (rule 12). One lookup per ending pair, and none in a run without deletes."""
+        crm, cc = reads["crm"], reads["cc"]
+        crm_gone = {*crm.changes.deleted_ids, *self._missing["crm"]}
+        crm_gone.update(i for i, r in crm.mapped.items() if r.deleted)
+        cc_gone = {*cc.changes.deleted_ids, *self._missing["cc"]}
+        cc_gone.update(i for i, r in cc.mapped.items() if r.deleted)
+        emails = {
+            key
+            for row in links.by_crm.values()
+            if not row.tombstoned and (row.crm_id in crm_gone or row.cc_id in cc_gone)
+            for snapshot in (row.crm_snapshot, row.cc_snapshot)
+            if snapshot and (key := email_key(snapshot.get(EMAIL, "")))
+        }
+        if not emails:
+            return
+        found = holders(self.crm, crm, emails, self.mapping)
+        live = {i for i, r in links.by_crm.items() if not r.tombstoned}
+        changed = {r.id for r in crm.changes.records} | set(crm.extra_changes)
+        crm.extra_changes += [
+            r.id for r in found if not r.deleted and r.id not in live and r.id not in changed
+        ]
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""
