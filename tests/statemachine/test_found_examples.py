@@ -286,6 +286,28 @@ def duplicate_left_by_crm_delete(m: SyncMachine) -> None:
     m.quiet_point()
 
 
+def duplicate_moves_away_from_pair(m: SyncMachine) -> None:
+    """Seed 22 (120 slow examples): ``counterparts`` — a Vtiger contact once skipped
+    ``email_already_linked`` and ``ambiguous_crm_duplicates`` is left alone on its own address."""
+    crm = [("p0@example.com", 0, "1", 0), ("p0@example.com", 0, "0", 0),
+           ("p0@example.com", 0, "0", 0), ("p2@example.com", 0, "0", 0)]  # fmt: skip
+    m.configure(direction="both", crm=crm, cc=[], first_run=True, scope="account")
+    m.run_killed(apply=True, k=1, side="cc")
+    m.cc_create(base="p0@example.com", case=0, listed=True, name="Ann")
+    m.run()
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.run()
+    m.cc_edit(body={"first_name": "Cy"}, pick=9)
+    m.crm_change_email(base="p2@example.com", case=2, pick=5)
+    m.run()
+    m.cc_create(base="p5@example.com", case=2, listed=False, name="Cy")
+    m.crm_set_company(org=2, pick=6)
+    m.crm_set_company(org=0, pick=8)
+    m.crm_change_email(base="p3@example.com", case=2, pick=2)
+    m.cc_change_email(base="p3@example.com", case=1, pick=6)
+    m.run()
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -307,6 +329,7 @@ def duplicate_left_by_crm_delete(m: SyncMachine) -> None:
         duplicate_after_pair_deleted,
         duplicate_left_by_cc_delete,
         duplicate_left_by_crm_delete,
+        duplicate_moves_away_from_pair,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

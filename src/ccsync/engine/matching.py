@@ -95,7 +95,9 @@ def _add_pool(
             getattr(group, side).setdefault(record.id, record)
 
 
-def _linked_emails(links: Iterable[LinkState]) -> dict[str, LinkState]:
+def _linked_emails(
+    links: Iterable[LinkState], moved: Mapping[str, frozenset[str]]
+) -> dict[str, LinkState]:
     # Casefolded snapshot emails: cheap, and equal to the email_key of ordinary addresses,
     # so 100,000 links need no email-validator call.
     index: dict[str, LinkState] = {}
@@ -104,6 +106,10 @@ def _linked_emails(links: Iterable[LinkState]) -> dict[str, LinkState]:
             if snapshot:
                 index.setdefault(snapshot.get(EMAIL, "").strip().casefold(), link)
     index.pop("", None)
+    for crm_id, keys in moved.items():  # a pair moving to another address lets go of these
+        for key in keys:
+            if key in index and index[key].crm_id == crm_id:
+                del index[key]
     return index
 
 
@@ -127,7 +133,7 @@ def plan_unlinked(
     if not crm_new and not cc_new:
         return
     groups = _group(ctx, crm_new, cc_new, linked)
-    by_email = _linked_emails(live) if groups else {}
+    by_email = _linked_emails(live, ctx.inp.moved) if groups else {}
     for key, group in groups.items():
         holder = by_email.get(key) or _holder(by_email, group)
         if holder is not None:

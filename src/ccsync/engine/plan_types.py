@@ -121,6 +121,8 @@ class PlanInput:
             = 1 (kept in the store across runs): no CC contact with one of them stays
             subscribed.
         crm_retries: Vtiger id → (kind, time) of its write that failed and is retried now.
+        moved: Vtiger id of a live pair → the addresses it lets go of in this run (both sides
+            now have another one): the pair no longer holds them.
     """
 
     crm_changes: Sequence[SideRecord] = ()
@@ -137,6 +139,7 @@ class PlanInput:
     last_skipped: Mapping[str, str] = field(default_factory=dict)
     crm_optouts: frozenset[str] = frozenset()
     crm_retries: Mapping[str, tuple[str, datetime]] = field(default_factory=dict)
+    moved: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ sets is acknowledged — applied, skipped with a reason, or in the retry queue).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -107,6 +108,7 @@ class RunSteps:
         self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._due: list[tuple[str, str]] = []
         self._retried: dict[str, tuple[str, datetime]] = {}
+        self._moved: dict[str, frozenset[str]] = {}  # CRM id → addresses its pair lets go of
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
         """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
@@ -116,7 +118,7 @@ class RunSteps:
         self._absent_from_listing(reads, links)
         self._pending_partners(reads, links)
         self._ambiguity_partners(reads)
-        self._duplicates_of_ending_pairs(reads, links)
+        self._freed_addresses(reads, links)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -227,6 +229,7 @@ class RunSteps:
             last_skipped=last_skipped(self.recorder, keys),
             crm_optouts=optouts,
             crm_retries=self._retried,
+            moved=self._moved,
         )
 
     def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
@@ -291,26 +294,45 @@ class RunSteps:
                 with self.recorder.sessions.begin() as session:
                     repos.resolve_attention(session, item.id)
 
-    def _duplicates_of_ending_pairs(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
-        """Vtiger contacts with the email of a pair that ends in this run (one side deleted) are
-        planned again: skipped ``email_already_linked`` while the pair lived, one of them now
-        takes the CC contact over (its Vtiger contact was deleted) or meets the deleted CC
-        contact (rule 12). One lookup per ending pair, and none in a run without deletes."""
+    def _freed_addresses(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """Addresses a pair lets go of in this run are looked up in Vtiger, and the unlinked
+        contacts holding them are planned again: skipped ``email_already_linked`` while the pair
+        held the address, they now take the CC contact over (its Vtiger contact was deleted),
+        meet the deleted CC contact (rule 12), or sync like any new contact (the pair moved to
+        another address on both sides). One lookup per freed address; none in a quiet run."""
         crm, cc = reads["crm"], reads["cc"]
         crm_gone = {*crm.changes.deleted_ids, *self._missing["crm"]}
         crm_gone.update(i for i, r in crm.mapped.items() if r.deleted)
         cc_gone = {*cc.changes.deleted_ids, *self._missing["cc"]}
         cc_gone.update(i for i, r in cc.mapped.items() if r.deleted)
-        emails = {
-            key
-            for row in links.by_crm.values()
-            if not row.tombstoned and (row.crm_id in crm_gone or row.cc_id in cc_gone)
-            for snapshot in (row.crm_snapshot, row.cc_snapshot)
-            if snapshot and (key := email_key(snapshot.get(EMAIL, "")))
-        }
-        if not emails:
+        rows = {i: links.by_crm[i] for i in (*crm.mapped, *crm_gone) if i in links.by_crm}
+        rows.update((r.crm_id, r) for i in (*cc.mapped, *cc_gone) if (r := links.by_cc.get(i)))
+        freed: set[str] = set()
+        for row in rows.values():
+            if row.tombstoned:
+                continue
+            old = {_key(row.crm_snapshot), _key(row.cc_snapshot)} - {None}
+            if row.crm_id in crm_gone or row.cc_id in cc_gone:
+                freed.update(k for k in old if k)
+                continue
+            # the addresses a side moved to; the pair follows the move (or refuses it, and
+            # then the duplicate's create is refused too: cc_email_in_use)
+            moved_to = {
+                now
+                for read, record_id, snapshot in (
+                    (crm, row.crm_id, row.crm_snapshot),
+                    (cc, row.cc_id, row.cc_snapshot),
+                )
+                if record_id in read.mapped
+                and (now := _key(read.mapped[record_id].canonical)) != _key(snapshot)
+            }
+            lost = {k for k in old - moved_to if k} if moved_to else set()
+            if lost:
+                self._moved[row.crm_id] = frozenset(lost)
+                freed |= lost
+        if not freed:
             return
-        found = holders(self.crm, crm, emails, self.mapping)
+        found = holders(self.crm, crm, freed, self.mapping)
         live = {i for i, r in links.by_crm.items() if not r.tombstoned}
         changed = {r.id for r in crm.changes.records} | set(crm.extra_changes)
         crm.extra_changes += [
@@ -441,6 +463,12 @@ def _held_counts(held: list[Action]) -> dict[str, int]:
     for action in held:
         out[action.target] += 1
     return out
+
+
+def _key(snapshot: Mapping[str, str] | None) -> str | None:
+    """The matching key of a snapshot's email (None when it has none)."""
+    address = (snapshot or {}).get(EMAIL, "")
+    return email_key(address) if address else None
 
 
 def _time(value: Any) -> datetime | None:
