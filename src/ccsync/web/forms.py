@@ -14,6 +14,7 @@ from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.mapping_rows import CustomField, default_mapping
 from ccsync.errors import ConfigError
 from ccsync.store.repos.connectors import (
+    clear_crm_auth,
     list_connectors,
     set_connector_secrets,
     set_connector_status,
@@ -322,9 +323,22 @@ def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[
         update_connector_settings(session, row.id, changes)
         if data.vtiger_access_key:
             set_connector_secrets(session, row.id, vtiger_access_key=data.vtiger_access_key)
+        fixed = _vtiger_login_changed(row, data) and clear_crm_auth(session, row.id)
         _set_debug(session, row, data.debug_mode)
+    if fixed:
+        ctx.backend.forget_failure(row.id)
     ctx.backend.reload()
     return []
+
+
+def _vtiger_login_changed(row: ConnectorRow, data: SyncSettingsIn) -> bool:
+    """Whether this save gives Vtiger new credentials (a key, user name, URL or flavour)."""
+    old = ConnectorConfig.from_dict(row.settings)
+    new = _config_changes(data)
+    return bool(data.vtiger_access_key) or (
+        (old.vtiger_url, old.vtiger_username, old.vtiger_flavour)
+        != (new["vtiger_url"], new["vtiger_username"], new["vtiger_flavour"])
+    )
 
 
 def _set_debug(session: Any, row: ConnectorRow, on: bool) -> None:

@@ -105,6 +105,8 @@ def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) 
             row.id,
         )
     switched = _record_account(ctx, row, account)
+    # A run refused or failed for want of a sign-in is history now, not the connector's state.
+    ctx.backend.forget_failure(row.id)
     text = "Constant Contact is connected."
     if switched:
         text += (
@@ -123,13 +125,17 @@ def _account_of(ctx: WebContext, row: ConnectorRow) -> str:
         connector.close()
 
 
+# Connectors signed in to their Constant Contact account (whatever else may be wrong).
+ACTIVE = ("connected", "paused", "quota", "crm_auth")
+
+
 def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str | None:
     """Another connector on the same CC account whose scope overlaps (3.1), by name."""
     mine = ConnectorConfig.from_dict(row.settings)
     with ctx.sessions() as session:
         others = [c for c in list_connectors(session) if c.id != row.id]
     for other in others:
-        if other.cc_account_id != account or other.status not in ("connected", "paused", "quota"):
+        if other.cc_account_id != account or other.status not in ACTIVE:
             continue
         theirs = ConnectorConfig.from_dict(other.settings)
         lists_apart = mine.cc_scope == theirs.cc_scope == "lists"

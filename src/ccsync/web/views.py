@@ -23,10 +23,11 @@ STATE_LABELS = {
     "connected": "Connected",
     "syncing": "Syncing",
     "reconnect_needed": "Reconnect needed",
+    "crm_auth": "Vtiger refused the access key — fix it in Settings",
     "paused": "Paused by the circuit breaker",
     "quota": "Quota exhausted",
 }
-RUNNABLE = ("connected", "paused", "quota")
+RUNNABLE = ("connected", "paused", "quota", "crm_auth")
 SIDE_TITLES = {"cc": "Constant Contact", "crm": "Vtiger CRM"}
 
 
