@@ -195,6 +195,17 @@ class ItemView:
     conflict: dict[str, Any]
     at: datetime
 
+    @property
+    def shown_name(self) -> str:
+        """The name to show: the record's, else what is known of it (never "(no name)" for a
+        deleted record: its id and "deleted")."""
+        if self.record_name:
+            return self.record_name
+        if self.action == "deleted":
+            record_id = (self.cc_id if self.side == "cc" else self.crm_id) or self.crm_id
+            return f"{record_id or 'Record'} (deleted; name unknown)"
+        return "(no name)"
+
 
 def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
     """A run item with links to both records."""
