@@ -29,6 +29,8 @@ STATE_LABELS = {
 }
 RUNNABLE = ("connected", "paused", "quota", "crm_auth")
 SIDE_TITLES = {"cc": "Constant Contact", "crm": "Vtiger CRM"}
+# The connector setting that keeps the signed-in account's name and email (from its summary).
+ACCOUNT_LABEL = "cc_account_label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,12 @@ def connector_state(row: ConnectorRow, live: RunState, zone: str) -> tuple[str, 
     return state, label
 
 
+def account_shown(row: ConnectorRow) -> str:
+    """The signed-in CC account as a person knows it (name and email), else its id."""
+    label = row.settings.get(ACCOUNT_LABEL)
+    return str(label) if label and row.cc_account_id else row.cc_account_id or ""
+
+
 def is_configured(row: ConnectorRow) -> bool:
     """Whether the OAuth application settings are filled in (Client ID and secret)."""
     config = ConnectorConfig.from_dict(row.settings)
@@ -92,7 +100,7 @@ def connector_view(
         state=state,
         state_label=label,
         message=_message(row, live),
-        account=row.cc_account_id or "",
+        account=account_shown(row),
         running=live.running,
         pending=live.pending,
         stage=live.stage,
