@@ -48,6 +48,11 @@ class AuthError(FatalError):
     """The provider refused our credentials."""
 
 
+class CrmAuthError(AuthError):
+    """Vtiger refused ccsync's credentials (user name / access key): fixed in the settings, not
+    by signing in to Constant Contact again."""
+
+
 class ReconnectNeeded(AuthError):
     """The OAuth grant is dead (``invalid_grant``): the owner must sign in again."""
 

@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proc, int
 def _watch(page: Page, problems: list[str]) -> None:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
     page.on(
         "response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status == 404 else None
     )
@@ -106,7 +106,8 @@ def test_every_page_loads_under_the_csp_without_console_errors(server: tuple[Pro
         ):
             loaded = page.goto(base + path)
             assert loaded is not None and loaded.status == 200, path
-            page.wait_for_load_state("load")
+            # networkidle: the favicon has loaded too (the next navigation would abort it)
+            page.wait_for_load_state("networkidle")
         page.goto(f"{base}/profile")
         page.wait_for_function("document.getElementById('tz-browser').textContent !== ''")
         # htmx loaded from /static and took the page's config (no inline <style> of its own).

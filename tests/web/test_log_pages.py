@@ -244,3 +244,23 @@ def test_the_debug_log_pages_through_one_run_and_says_how_many(
     assert f"Entries 201–250 of 250 of run #{older}" in page and "body-249" in page
     assert f'href="/connectors/{cid}/debug.txt?run={older}"' in page
     assert admin_client.get(f"/connectors/{cid}/debug?run={older}&page=0").status_code in (400, 422)
+
+
+def test_a_deleted_record_without_a_known_name_shows_its_id_and_deleted(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    """Issue 11 item 8: never "(no name)" for a deleted record (the engine stores the name from
+    the pair's snapshot; a run recorded without one shows the record's id and "deleted")."""
+    cid = env.admin_connector
+    items = [
+        RunItemWrite("cc", "deleted", crm_id="12x70", cc_id="c-70", record_name="Delia Gone"),
+        RunItemWrite("cc", "deleted", crm_id="12x71", cc_id="c-71"),
+    ]
+    with env.ctx.sessions.begin() as session:
+        run = start_run(session, cid, "manual", now=STARTED)
+        add_run_items(session, run.id, items)
+        finish_run(session, run.id, status="succeeded", counts={"cc": {"deleted": 2}}, calls={})
+    page = admin_client.get(f"/connectors/{cid}/runs/{run.id}/items?side=cc&action=deleted").text
+    assert "Delia Gone" in page
+    assert "c-71 (deleted; name unknown)" in page
+    assert "(no name)" not in page

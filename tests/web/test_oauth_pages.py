@@ -71,6 +71,7 @@ def test_the_sync_window_shows_each_state(admin_client: TestClient, env: WebEnv)
         ("needs_sign_in", "Needs sign-in"),
         ("connected", "Connected"),
         ("reconnect_needed", "Reconnect needed"),
+        ("crm_auth", "Vtiger refused the access key — fix it in Settings"),
         ("paused", "Paused by the circuit breaker"),
         ("quota", "Quota exhausted until 01:00"),
     ]

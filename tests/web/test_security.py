@@ -377,3 +377,13 @@ def test_housekeeping_deletes_ended_sessions(env: WebEnv) -> None:
         _housekeeping(env.ctx.settings, env.ctx.sessions)
         with env.ctx.sessions() as session:
             assert session.query(WebSession).count() == 0
+
+
+def test_pages_link_the_apps_svg_favicon(env: WebEnv) -> None:
+    """Issue 11 item 10: a favicon of the app's own (no data: placeholder), served from /static."""
+    with TestClient(env.app) as client:
+        page = client.get("/login").text
+        assert 'rel="icon" type="image/svg+xml"' in page and "/static/favicon.svg" in page
+        icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")

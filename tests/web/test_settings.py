@@ -193,7 +193,7 @@ def test_sync_records_from_a_date_is_chosen_shown_and_kept(
     assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
     page = admin_client.get(f"/connectors/{cid}/settings").text
     assert '<option value="date" selected>' in page
-    assert 'name="sync_records_date" value="2024-03-01"' in page
+    assert 'name="sync_records_date" type="date" value="2024-03-01"' in page
     # a save that keeps the shown values keeps the date
     kept = {**SYNC, "sync_records_from": "date", "sync_records_date": "2024-03-01"}
     admin_client.post(f"/connectors/{cid}/settings", data={**kept, "csrftoken": token})

@@ -143,3 +143,19 @@ def test_link_this_one_pairs_the_chosen_duplicate_with_the_cc_contact(
         link = get_link_by_crm(session, cid, "12x32")
         assert link is not None and link.cc_id == created.json()["contact_id"]
     assert admin_client.get(f"/api/connectors/{cid}/attention").json() == []
+
+
+def test_the_sync_window_names_the_signed_in_account(
+    cc: Proc, admin_client: TestClient, env: WebEnv
+) -> None:
+    """Issue 11 item 10: the account by its name and email (GET /v3/account/summary), not its
+    opaque id."""
+    cid = env.admin_connector
+    _point_at(env, cid, cc.base_url)
+    assert "Constant Contact is connected." in _consent(admin_client, cid, 2, "allow")
+    with env.ctx.sessions() as session:
+        row = get_connector(session, cid)
+    assert row is not None and row.cc_account_id
+    page = admin_client.get("/").text
+    assert "Account: Emulated Account 2 (owner2@example.com)" in page
+    assert row.cc_account_id not in page

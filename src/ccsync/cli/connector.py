@@ -198,6 +198,8 @@ def set_(
         with sessions.begin() as session:
             repos.update_connector_settings(session, row.id, config.to_dict())
             _set_secrets(session, row.id, key, secret)
+            if key or {"vtiger_url", "vtiger_username", "vtiger_flavour"} & set(changes):
+                repos.clear_crm_auth(session, row.id)
             if debug is not None:
                 repos.update_connector(session, row.id, debug_until=_debug_until(debug))
     console.print(f"Connector [bold]{name}[/bold] updated.")

@@ -111,12 +111,15 @@ def authorize(
             exchange_code(cc, _code(query, state), verifier, tokens)
             connector = build_cc(settings, sessions, row)
             try:
-                account = connector.account_identity()
+                summary = connector.account_summary()
             finally:
                 connector.close()
         except SyncError as exc:
             raise fail(str(exc)) from None
+        account = summary.id
         _record_account(sessions, row.id, row.cc_account_id, account)
+        with sessions.begin() as session:
+            repos.update_connector_settings(session, row.id, {"cc_account_label": summary.label})
     console.print(f"Connector [bold]{name}[/bold] is connected to account {account}.")
 
 

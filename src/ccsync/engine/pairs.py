@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ccsync.connectors.base import Side
-from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT, UNSUBSCRIBED, Canonical, display_name
 from ccsync.engine import reasons
 from ccsync.engine.context import EPOCH, Context, Target, unsubscribed
 from ccsync.engine.creates import create_crm_from_cc, revive
@@ -173,9 +173,20 @@ def _plan_deleted(
         _cc_deleted(ctx, link, crm)
 
 
+def _known_name(link: LinkState, record: SideRecord | None) -> str:
+    """The pair's name for the log: the live record's, else the last-synced snapshot's (the
+    side that still has the record is often not read in the run that sees the delete)."""
+    if record is not None and record.name:
+        return record.name
+    for snapshot in (link.crm_snapshot, link.cc_snapshot):
+        if snapshot and display_name(snapshot):
+            return display_name(snapshot)
+    return ""
+
+
 def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
     s = ctx.s
-    name = cc.name if cc else ""
+    name = _known_name(link, cc)
     if cc is not None and _cc_changed(link, cc) and not s.delete_wins and s.to_crm:
         # rule 12 → 11: the change wins. Tombstoned as "CC alive after a delete", so a create
         # that fails is planned again as a revival when its retry reads the CC contact.
@@ -201,7 +212,7 @@ def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
         assert crm is not None
         revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
         return
-    who = Target(link.crm_id, link.cc_id, crm.name if crm else "", "cc")
+    who = Target(link.crm_id, link.cc_id, _known_name(link, crm), "cc")
     if not s.to_crm or s.cc_delete_policy == "ignore":
         _tombstone(ctx, link, cc_deleted=True, source="cc")
         code = reasons.DIRECTION_FILTERED if not s.to_crm else reasons.DELETE_IGNORED

@@ -4,7 +4,9 @@ Every backend (the CLI's foreground backend, the web app's APScheduler backend) 
 takes the connector's lease (renewed while it works), does ``engine.steps``, records the run and
 releases the lease. Run-level failures end the run without advancing any watermark:
 
-* ``AuthError`` / ``ReconnectNeeded`` → connector status ``reconnect_needed``;
+* ``CrmAuthError`` (Vtiger refused the user name / access key) → connector status ``crm_auth``
+  (cleared when the Vtiger credentials are saved again, or by the next run that works);
+* any other ``AuthError`` (Constant Contact's tokens) → connector status ``reconnect_needed``;
 * ``QuotaExhausted`` → status ``quota`` ("quota exhausted until HH:MM UTC"), paused until reset;
 * any other ``FatalError`` (bad settings, Vtiger time zone mismatch) or a storm of retriable
   errors → the run fails with the message.
@@ -36,6 +38,7 @@ from ccsync.engine.result import Progress, RunResult
 from ccsync.engine.steps import RunOptions, RunSteps, StepsOutcome, first_run_cutoff
 from ccsync.errors import (
     AuthError,
+    CrmAuthError,
     FatalError,
     QuotaExhausted,
     RetriableError,
@@ -185,7 +188,7 @@ def _run(
         cutoff = _cutoff(sessions, row) if first_run else None
         outcome = RunSteps(row, crm, cc, recorder, options, progress).run(states, cutoff)
         _fill(result, outcome)
-        if row.status in ("reconnect_needed", "quota"):
+        if row.status in ("reconnect_needed", "quota", "crm_auth"):
             recorder.set_status("connected")
     except (FatalError, RetriableError) as exc:
         _failed(recorder, result, exc)
@@ -231,7 +234,10 @@ def _fill(result: RunResult, outcome: StepsOutcome) -> None:
 def _failed(recorder: Recorder, result: RunResult, exc: Exception) -> None:
     """A run-level failure: nothing advances; the connector shows why."""
     result.error = str(exc)
-    if isinstance(exc, AuthError):
+    if isinstance(exc, CrmAuthError):
+        result.status = "failed"
+        recorder.set_status("crm_auth", str(exc))
+    elif isinstance(exc, AuthError):
         result.status = "reconnect_needed"
         recorder.set_status("reconnect_needed", str(exc))
     elif isinstance(exc, QuotaExhausted):

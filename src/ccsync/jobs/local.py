@@ -62,7 +62,8 @@ class Schedule:
 ScheduleSource = Callable[[], list[Schedule]]
 
 # Connector states in which a background run cannot do anything useful.
-_NOT_RUNNABLE = ("not_configured", "needs_sign_in", "reconnect_needed")
+# A refused Vtiger key waits for the settings to be fixed rather than failing every interval.
+_NOT_RUNNABLE = ("not_configured", "needs_sign_in", "reconnect_needed", "crm_auth")
 
 
 def load_schedules(sessions: sessionmaker[Session]) -> list[Schedule]:
@@ -308,6 +309,14 @@ class LocalBackend:
     def preview(self, connector_id: int) -> RunResult:
         """B1: plan a run without writing anything (in the caller's thread)."""
         return self._run(self._settings, connector_id, "preview", preview=True)
+
+    def forget_failure(self, connector_id: int) -> None:
+        """Drop the last run's failure from the live state (its cause was fixed: a sign-in,
+        new Vtiger credentials); the Sync Log keeps the run itself."""
+        with self._lock:
+            state = self._states.get(connector_id)
+            if state is not None and state.last_status not in (None, "succeeded", "preview"):
+                state.last_status = state.last_run_id = state.last_error = None
 
     def state(self, connector_id: int) -> RunState:
         """A copy of the live state of a connector's runs in this process."""

@@ -24,6 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -40,6 +42,7 @@ from ccsync.store.repos.websessions import purge_sessions
 from ccsync.store.writable import READ_ONLY_MESSAGE, is_read_only_error
 from ccsync.web.csrf import FormCSRFMiddleware
 from ccsync.web.deps import LoginRequired, PasswordChangeRequired
+from ccsync.web.form_errors import from_pydantic, texts
 from ccsync.web.routes import register_routes
 from ccsync.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from ccsync.web.templating import render
@@ -178,6 +181,22 @@ def _install_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": detail}, status_code=status)
         return render(
             request, "error.html", status_code=status, status=status, title=title, detail=detail
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        # Pages: the problems in words, never the input or pydantic's own text.
+        problems = texts(from_pydantic(exc.errors()))
+        return render(
+            request,
+            "error.html",
+            status_code=422,
+            status=422,
+            title="The request could not be used",
+            detail="Nothing was changed. Go back, correct it and try again.",
+            problems=problems,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.mapping_rows import CustomField, default_mapping
 from ccsync.errors import ConfigError
 from ccsync.store.repos.connectors import (
+    clear_crm_auth,
     list_connectors,
     set_connector_secrets,
     set_connector_status,
@@ -21,6 +23,7 @@ from ccsync.store.repos.connectors import (
 )
 from ccsync.store.repos.rows import ConnectorRow
 from ccsync.web.budget import BudgetCheck, Usage, check_frequency
+from ccsync.web.form_errors import FieldError
 from ccsync.web.oauth import redirect_uri
 from ccsync.web.schemas import (
     BudgetOut,
@@ -45,11 +48,13 @@ OFFLINE_WARNING = (
 )
 
 
-def _http_url(value: str, label: str, errors: list[str], required: bool = True) -> None:
+def _http_url(
+    value: str, field: str, label: str, errors: list[FieldError], required: bool = True
+) -> None:
     if not value and not required:
         return
     if not value.startswith(("http://", "https://")) or " " in value:
-        errors.append(f"{label} must be an http(s) URL.")
+        errors.append(FieldError(field, f"{label} must be an http(s) URL."))
 
 
 # --- OAuth Settings (S2) -------------------------------------------------------------------
@@ -71,25 +76,25 @@ def oauth_form(ctx: WebContext, row: ConnectorRow) -> OAuthSettingsOut:
     )
 
 
-def oauth_errors(data: OAuthSettingsIn, has_secret: bool) -> list[str]:
+def oauth_errors(data: OAuthSettingsIn, has_secret: bool) -> list[FieldError]:
     """What is wrong with ``data`` (empty when it can be saved)."""
-    errors: list[str] = []
+    errors: list[FieldError] = []
     if not data.client_id.strip():
-        errors.append("Client ID is required.")
+        errors.append(FieldError("client_id", "Client ID is required."))
     if not (data.client_secret or has_secret):
-        errors.append("Client Secret is required.")
-    _http_url(data.auth_url, "Auth URL", errors)
-    _http_url(data.token_url, "Token URL", errors)
-    _http_url(data.revoke_url, "Revoke URL", errors, required=False)
-    _http_url(data.api_base_url, "API base URL", errors)
+        errors.append(FieldError("client_secret", "Client Secret is required."))
+    _http_url(data.auth_url, "auth_url", "Auth URL", errors)
+    _http_url(data.token_url, "token_url", "Token URL", errors)
+    _http_url(data.revoke_url, "revoke_url", "Revoke URL", errors, required=False)
+    _http_url(data.api_base_url, "api_base_url", "API base URL", errors)
     if not data.scopes.split():
-        errors.append("Scopes are required.")
+        errors.append(FieldError("scopes", "Scopes are required."))
     return errors
 
 
 def save_oauth(
     ctx: WebContext, row: ConnectorRow, data: OAuthSettingsIn
-) -> tuple[list[str], str | None]:
+) -> tuple[list[FieldError], str | None]:
     """Validate and store S2; returns ``(errors, warning)``."""
     errors = oauth_errors(data, bool(row.client_secret))
     if errors:
@@ -239,27 +244,75 @@ def _config_changes(data: SyncSettingsIn) -> dict[str, Any]:
     }
 
 
-def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[str]:
+def _field_errors(data: SyncSettingsIn) -> list[FieldError]:
+    """The values that are wrong on their own, in words next to their fields."""
+    errors: list[FieldError] = []
+    date = data.sync_records_date.strip()
+    if data.sync_records_from == "date":
+        if not date:
+            errors.append(
+                FieldError(
+                    "sync_records_date",
+                    "Choose the date to sync records from (or another Sync Records From).",
+                )
+            )
+        elif not _is_date(date):
+            errors.append(
+                FieldError("sync_records_date", "The date must be a day such as 2024-03-01.")
+            )
+        elif date > datetime.now(UTC).date().isoformat():
+            errors.append(
+                FieldError(
+                    "sync_records_date",
+                    f"{date} is in the future: the first run would sync nothing; choose today "
+                    "or an earlier date.",
+                )
+            )
+    try:
+        ZoneInfo(data.vtiger_timezone.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(
+            FieldError(
+                "vtiger_timezone",
+                "Vtiger server time zone is an unknown time zone: use a name such as "
+                "Europe/Berlin or UTC.",
+            )
+        )
+    _http_url(data.vtiger_url, "vtiger_url", "Vtiger URL", errors, required=False)
+    return errors
+
+
+def _is_date(value: str) -> bool:
+    try:
+        datetime.strptime(value + "+0000", "%Y-%m-%d%z")
+    except ValueError:
+        return False
+    return True
+
+
+def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[FieldError]:
     """What is wrong with ``data``: invalid values, or a frequency over the budget (B6)."""
-    if data.sync_records_from == "date" and not data.sync_records_date.strip():
-        return ["Choose the date to sync records from (or another Sync Records From)."]
+    errors = _field_errors(data)
+    if errors:
+        return errors
     changes = _config_changes(data)
     try:
         ConnectorConfig.from_dict({**row.settings, **changes}).validate()
     except ConfigError as exc:
-        return [str(exc)]
-    errors: list[str] = []
-    _http_url(data.vtiger_url, "Vtiger URL", errors, required=False)
+        return [FieldError("", str(exc))]
     check = budget_for(ctx, row, data.frequency, data.enabled)
     if not check.ok:
-        errors.append(check.refusal())
+        errors.append(FieldError("frequency", check.refusal()))
     names = [c.crm_field for c in data.custom]
-    if len(names) != len(set(names)):
-        errors.append("Each Vtiger custom field can be mapped once.")
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            errors.append(
+                FieldError(f"cf_crm_{i}", f"{name} is mapped twice: map each Vtiger field once.")
+            )
     return errors
 
 
-def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[str]:
+def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[FieldError]:
     """Validate and store S4; reschedules the background job. Returns the errors."""
     errors = sync_errors(ctx, row, data)
     if errors:
@@ -270,9 +323,22 @@ def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[
         update_connector_settings(session, row.id, changes)
         if data.vtiger_access_key:
             set_connector_secrets(session, row.id, vtiger_access_key=data.vtiger_access_key)
+        fixed = _vtiger_login_changed(row, data) and clear_crm_auth(session, row.id)
         _set_debug(session, row, data.debug_mode)
+    if fixed:
+        ctx.backend.forget_failure(row.id)
     ctx.backend.reload()
     return []
+
+
+def _vtiger_login_changed(row: ConnectorRow, data: SyncSettingsIn) -> bool:
+    """Whether this save gives Vtiger new credentials (a key, user name, URL or flavour)."""
+    old = ConnectorConfig.from_dict(row.settings)
+    new = _config_changes(data)
+    return bool(data.vtiger_access_key) or (
+        (old.vtiger_url, old.vtiger_username, old.vtiger_flavour)
+        != (new["vtiger_url"], new["vtiger_username"], new["vtiger_flavour"])
+    )
 
 
 def _set_debug(session: Any, row: ConnectorRow, on: bool) -> None:

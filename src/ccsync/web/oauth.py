@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ccsync.connectors.constantcontact.connector import AccountSummary
 from ccsync.connectors.constantcontact.oauth import (
     authorization_url,
     exchange_code,
@@ -29,10 +30,12 @@ from ccsync.store.repos.connectors import (
     list_connectors,
     set_connector_status,
     update_connector,
+    update_connector_settings,
 )
 from ccsync.store.repos.links import archive_links
 from ccsync.store.repos.rows import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
+from ccsync.web.views import ACCOUNT_LABEL
 
 if TYPE_CHECKING:
     from ccsync.settings import AppSettings
@@ -92,7 +95,8 @@ def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) 
     tokens = token_store(ctx, row.id)
     try:
         exchange_code(settings, code, verifier, tokens)
-        account = _account_of(ctx, row)
+        summary = _account_of(ctx, row)
+        account = summary.id
     except SyncError as exc:
         return SignInOutcome(False, f"Constant Contact refused the sign-in: {exc}", row.id)
     clash = _clashing_connector(ctx, row, account)
@@ -104,7 +108,9 @@ def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) 
             "overlapping scope. Sign in with another account.",
             row.id,
         )
-    switched = _record_account(ctx, row, account)
+    switched = _record_account(ctx, row, account, summary.label)
+    # A run refused or failed for want of a sign-in is history now, not the connector's state.
+    ctx.backend.forget_failure(row.id)
     text = "Constant Contact is connected."
     if switched:
         text += (
@@ -114,13 +120,17 @@ def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) 
     return SignInOutcome(True, text, row.id)
 
 
-def _account_of(ctx: WebContext, row: ConnectorRow) -> str:
+def _account_of(ctx: WebContext, row: ConnectorRow) -> AccountSummary:
     # The runner's factory: the identity call counts against the shared limiter and budget.
     connector = build_cc(ctx.settings, ctx.sessions, row)
     try:
-        return connector.account_identity()
+        return connector.account_summary()
     finally:
         connector.close()
+
+
+# Connectors signed in to their Constant Contact account (whatever else may be wrong).
+ACTIVE = ("connected", "paused", "quota", "crm_auth")
 
 
 def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str | None:
@@ -129,7 +139,7 @@ def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str
     with ctx.sessions() as session:
         others = [c for c in list_connectors(session) if c.id != row.id]
     for other in others:
-        if other.cc_account_id != account or other.status not in ("connected", "paused", "quota"):
+        if other.cc_account_id != account or other.status not in ACTIVE:
             continue
         theirs = ConnectorConfig.from_dict(other.settings)
         lists_apart = mine.cc_scope == theirs.cc_scope == "lists"
@@ -138,8 +148,9 @@ def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str
     return None
 
 
-def _record_account(ctx: WebContext, row: ConnectorRow, account: str) -> bool:
-    """Store the account; archive links and restart as a first run when it changed."""
+def _record_account(ctx: WebContext, row: ConnectorRow, account: str, label: str) -> bool:
+    """Store the account (and its name for the Sync window); archive links and restart as a
+    first run when it changed."""
     switched = bool(row.cc_account_id) and row.cc_account_id != account
     with ctx.sessions.begin() as session:
         if switched:
@@ -147,6 +158,7 @@ def _record_account(ctx: WebContext, row: ConnectorRow, account: str) -> bool:
             clear_state(session, row.id)
             update_connector(session, row.id, first_run_cutoff=None)
         update_connector(session, row.id, cc_account_id=account)
+        update_connector_settings(session, row.id, {ACCOUNT_LABEL: label})
         set_connector_status(session, row.id, "connected")
     return switched
 

@@ -23,11 +23,14 @@ STATE_LABELS = {
     "connected": "Connected",
     "syncing": "Syncing",
     "reconnect_needed": "Reconnect needed",
+    "crm_auth": "Vtiger refused the access key — fix it in Settings",
     "paused": "Paused by the circuit breaker",
     "quota": "Quota exhausted",
 }
-RUNNABLE = ("connected", "paused", "quota")
+RUNNABLE = ("connected", "paused", "quota", "crm_auth")
 SIDE_TITLES = {"cc": "Constant Contact", "crm": "Vtiger CRM"}
+# The connector setting that keeps the signed-in account's name and email (from its summary).
+ACCOUNT_LABEL = "cc_account_label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,12 @@ def connector_state(row: ConnectorRow, live: RunState, zone: str) -> tuple[str, 
     return state, label
 
 
+def account_shown(row: ConnectorRow) -> str:
+    """The signed-in CC account as a person knows it (name and email), else its id."""
+    label = row.settings.get(ACCOUNT_LABEL)
+    return str(label) if label and row.cc_account_id else row.cc_account_id or ""
+
+
 def is_configured(row: ConnectorRow) -> bool:
     """Whether the OAuth application settings are filled in (Client ID and secret)."""
     config = ConnectorConfig.from_dict(row.settings)
@@ -91,7 +100,7 @@ def connector_view(
         state=state,
         state_label=label,
         message=_message(row, live),
-        account=row.cc_account_id or "",
+        account=account_shown(row),
         running=live.running,
         pending=live.pending,
         stage=live.stage,
@@ -193,6 +202,17 @@ class ItemView:
     diff: dict[str, Any]
     conflict: dict[str, Any]
     at: datetime
+
+    @property
+    def shown_name(self) -> str:
+        """The name to show: the record's, else what is known of it (never "(no name)" for a
+        deleted record: its id and "deleted")."""
+        if self.record_name:
+            return self.record_name
+        if self.action == "deleted":
+            record_id = (self.cc_id if self.side == "cc" else self.crm_id) or self.crm_id
+            return f"{record_id or 'Record'} (deleted; name unknown)"
+        return "(no name)"
 
 
 def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:

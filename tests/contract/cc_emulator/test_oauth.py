@@ -237,3 +237,20 @@ def test_auto_approve_redirects_at_once(cc: CC) -> None:
     accounts = {a["number"]: a["account_id"] for a in cc.ctl("GET", "/accounts")}
     summary = cc.api("GET", "/account/summary", token=body["access_token"]).json()
     assert summary["encoded_account_id"] == accounts[1] and query["state"] == "xyz-123"
+
+
+def test_login_page_is_styled_and_shows_the_demo_logins(cc: CC) -> None:
+    """Issue 11 item 10: the emulator's pages are styled and say which logins the demo uses."""
+    page = _authorize(cc).text
+    assert "<style>" in page and 'name="viewport"' in page
+    assert '<label for="username">Username</label>' in page
+    for account in cc.ctl("GET", "/accounts"):
+        assert f"<code>{account['login']}</code>" in page
+        assert f"<code>{account['password']}</code>" in page
+    request_id = _hidden(page)
+    creds = {"username": "owner1@example.com", "password": "emulator-pass-1"}
+    consent = cc.http.post(f"{AUTHZ}/authorize/login", data={"request_id": request_id, **creds})
+    assert "owner1@example.com</strong> (Emulated Account 1)" in consent.text
+    assert 'class="primary" type="submit" name="decision" value="allow">Allow Access' in (
+        consent.text
+    )

@@ -139,10 +139,11 @@ def test_auth_failure_ends_the_run_without_advancing(world: World) -> None:
 
     failed = world.sync()
 
-    assert failed.status == "reconnect_needed"
+    # Vtiger's refusal is not Constant Contact's "reconnect needed" (issue 11 item 4).
+    assert failed.status == "failed" and "refused the access key" in (failed.error or "")
     with world.sessions.begin() as session:
         row = repos.get_connector(session, world.connector_id)
-        assert row is not None and row.status == "reconnect_needed"
+        assert row is not None and row.status == "crm_auth"
         assert repos.get_state(session, world.connector_id, "crm") is None
         repos.set_connector_secrets(
             session, world.connector_id, vtiger_access_key="testAccessKey0123456"

@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,26 @@ from ccsync.connectors.constantcontact.settings import CCSettings
 from ccsync.connectors.constantcontact.tokens import TokenStore
 from ccsync.connectors.trace import TraceSink, trace_hooks
 from ccsync.errors import RecordConflict, RecordNotFound, SkippableRecordError
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """A CC account: ``id`` (``encoded_account_id``) and ``label``, e.g.
+    ``"Acme Inc (owner@acme.example)"`` ("" when the summary names nothing)."""
+
+    id: str
+    label: str
+
+
+def account_label(summary: Mapping[str, Any]) -> str:
+    """The organisation (else the owner's name) with the account's email in parentheses."""
+    person = f"{summary.get('first_name') or ''} {summary.get('last_name') or ''}".strip()
+    name = str(summary.get("organization_name") or "").strip() or person
+    email = str(summary.get("contact_email") or "").strip()
+    if name and email:
+        return f"{name} ({email})"
+    return name or email
+
 
 __all__ = ["ConstantContactConnector", "ImportResult"]
 
@@ -132,8 +153,12 @@ class ConstantContactConnector:
 
     def account_identity(self) -> str:
         """The CC account's ``encoded_account_id`` (``GET /account/summary``)."""
+        return self.account_summary().id
+
+    def account_summary(self) -> AccountSummary:
+        """The CC account's id and what a person knows it by (``GET /account/summary``)."""
         summary = self.client.call("GET", "/account/summary") or {}
-        return str(summary["encoded_account_id"])
+        return AccountSummary(str(summary["encoded_account_id"]), account_label(summary))
 
     def custom_fields(self) -> list[dict[str, Any]]:
         """The account's custom field definitions."""

@@ -19,8 +19,8 @@ from typing import Any
 import httpx2
 
 from ccsync.errors import (
-    AuthError,
     ConfigError,
+    CrmAuthError,
     FatalError,
     RateLimited,
     RecordNotFound,
@@ -47,11 +47,11 @@ _SKIP_REASONS = {
 _RETRIABLE_CODES = frozenset({"DATABASE_QUERY_ERROR", "INTERNAL_SERVER_ERROR"})
 
 
-class SessionLost(AuthError):
+class SessionLost(CrmAuthError):
     """The webservice session is gone (expired, collected, or never sent): log in again."""
 
 
-class CredentialsRefused(AuthError):
+class CredentialsRefused(CrmAuthError):
     """Login refused: a wrong key, or a challenge another client of the same user replaced."""
 
     def __init__(self, message: str, *, code: str) -> None:
@@ -128,7 +128,7 @@ def error_for(code: str, message: str, operation: str) -> SyncError:
     if code in CREDENTIAL_CODES:
         return CredentialsRefused(text, code=code)
     if code == "ACCESSKEY_UNDEFINED":
-        return AuthError(text)
+        return CrmAuthError(text)
     if code in _SKIP_REASONS:
         return SkippableRecordError(_SKIP_REASONS[code], text)
     if code in _RETRIABLE_CODES:
@@ -145,7 +145,7 @@ def _access_error(code: str, message: str, operation: str, text: str) -> SyncErr
         if operation == "create":
             return SkippableRecordError("crm_access_denied", text)
         if operation == "getchallenge":
-            return AuthError(text)
+            return CrmAuthError(text)
         return ConfigError(text)
     return FatalError(text)
 
@@ -199,7 +199,7 @@ def _client_status_error(status: int, message: str, operation: str) -> SyncError
     if operation in WRITE_OPS and status == 400:
         return SkippableRecordError("crm_rejected", text)
     if status == 403:
-        return AuthError(text)
+        return CrmAuthError(text)
     return FatalError(text)
 
 

@@ -56,7 +56,7 @@ def authorize(request: Request) -> Response:
         pending: Record = {k: params.get(k, "") for k in keep}
         pending["expires"] = state.clock.time() + PENDING_TTL
         state.oauth["pending"][request_id] = pending
-    return pages.login_page(request_id, None)
+    return pages.login_page(request_id, None, _demo_logins(state))
 
 
 def _authorize_problem(state: EmulatorState, params: dict[str, str]) -> tuple[str, str] | None:
@@ -109,9 +109,19 @@ async def login(request: Request) -> Response:
             state, str(form.get("username") or ""), str(form.get("password") or "")
         )
         if account is None:
-            return pages.login_page(request_id, "Sign-in failed: wrong username or password.")
+            return pages.login_page(
+                request_id, "Sign-in failed: wrong username or password.", _demo_logins(state)
+            )
         pending["account"] = account
-        return pages.consent_page(request_id, state.accounts[account].login, str(pending["scope"]))
+        owner = state.accounts[account]
+        return pages.consent_page(
+            request_id, owner.login, str(pending["scope"]), f"Emulated Account {owner.number}"
+        )
+
+
+def _demo_logins(state: EmulatorState) -> list[tuple[str, str]]:
+    """Every account's login and password, shown on the emulator's login page."""
+    return [(a.login, a.password) for a in state.accounts.values()]
 
 
 def _account_for(state: EmulatorState, login: str, password: str) -> int | None:

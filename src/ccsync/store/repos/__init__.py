@@ -9,6 +9,7 @@ Every function takes an open ``Session`` first; the caller owns the transaction:
 from __future__ import annotations
 
 from ccsync.store.repos.connectors import (
+    clear_crm_auth,
     clear_state,
     create_connector,
     delete_connector,
@@ -172,6 +173,7 @@ __all__ = [
     "resolve_attention",
     "retry_now",
     "set_connector_secrets",
+    "clear_crm_auth",
     "set_connector_status",
     "set_role",
     "set_time_zone",

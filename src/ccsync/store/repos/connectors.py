@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ccsync.store.models import Connector, SideState, utcnow
+from ccsync.store.models import Connector, SideState, Token, utcnow
 from ccsync.store.repos._convert import to_row
 from ccsync.store.repos.rows import CONNECTOR_STATUSES, AlreadyExists, ConnectorRow, NotFound
 
@@ -143,6 +143,23 @@ def set_connector_status(
     connector.status = status
     connector.status_detail = detail
     session.flush()
+
+
+def clear_crm_auth(session: Session, connector_id: int) -> bool:
+    """New Vtiger credentials were saved: a connector whose key Vtiger refused (``crm_auth``)
+    goes back to its Constant Contact state (``connected`` with tokens, else ``needs_sign_in``).
+
+    Returns:
+        Whether the status changed.
+    """
+    connector = _connector(session, connector_id)
+    if connector.status != "crm_auth":
+        return False
+    signed_in = session.scalar(select(Token.id).where(Token.connector_id == connector_id))
+    connector.status = "connected" if signed_in is not None else "needs_sign_in"
+    connector.status_detail = None
+    session.flush()
+    return True
 
 
 def update_connector(session: Session, connector_id: int, **values: datetime | str | None) -> None:

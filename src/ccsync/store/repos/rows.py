@@ -14,6 +14,7 @@ CONNECTOR_STATUSES = (
     "needs_sign_in",
     "connected",
     "reconnect_needed",
+    "crm_auth",
     "paused",
     "quota",
 )

@@ -11,6 +11,7 @@ from ccsync.store.writable import write_problem
 from ccsync.web import oauth
 from ccsync.web.audit import audit
 from ccsync.web.deps import AdminConnectorDep, AdminUser, ConnectorDep, CurrentUser, get_ctx
+from ccsync.web.form_errors import texts
 from ccsync.web.forms import oauth_form, save_oauth, save_sync, sync_form
 from ccsync.web.routes.api_common import ERRORS, connector_out
 from ccsync.web.schemas import (
@@ -105,7 +106,7 @@ def put_oauth(request: Request, row: AdminConnectorDep, body: OAuthSettingsIn) -
     """Save the OAuth application settings (admins); warns without ``offline_access``."""
     errors, warning = save_oauth(get_ctx(request), row, body)
     if errors:
-        raise HTTPException(400, errors)
+        raise HTTPException(400, texts(errors))
     audit(request, "oauth_settings_saved", target=f"connector {row.id}")
     return Message(message=warning or "OAuth settings saved.")
 
@@ -142,7 +143,7 @@ def put_settings(request: Request, row: AdminConnectorDep, body: SyncSettingsIn)
     ctx = get_ctx(request)
     errors = save_sync(ctx, row, body)
     if errors:
-        raise HTTPException(400, errors)
+        raise HTTPException(400, texts(errors))
     audit(request, "sync_settings_saved", target=f"connector {row.id}")
     from ccsync.store.repos.connectors import get_connector
 

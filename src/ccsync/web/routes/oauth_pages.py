@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from ccsync.store.repos.connectors import get_connector
 from ccsync.web import oauth
 from ccsync.web.audit import audit
 from ccsync.web.deps import AdminConnectorDep, ConnectorDep, CurrentUser, get_ctx, load_connector
-from ccsync.web.forms import oauth_form, save_oauth
+from ccsync.web.form_errors import FieldError, by_field, from_pydantic
+from ccsync.web.forms import oauth_errors, oauth_form, save_oauth
 from ccsync.web.schemas import OAuthSettingsIn
 from ccsync.web.templating import flash, render
 from ccsync.web.views import is_configured
@@ -28,32 +30,45 @@ def oauth_page(request: Request, row: AdminConnectorDep) -> Response:
     )
 
 
+OAUTH_FIELDS = (
+    "client_id", "client_secret", "auth_url", "token_url", "revoke_url", "api_base_url",
+    "scopes", "pkce",
+)  # fmt: skip
+PKCE_CHOICES = {"pkce": ["Auto", "On", "Off"]}
+
+
+def _oauth_input(form: Any, has_secret: bool) -> tuple[OAuthSettingsIn, list[FieldError]]:
+    """The posted S2 and what is wrong with its values on their own (in words, by field)."""
+    raw = {k: v if isinstance(v := form.get(k, ""), str) else "" for k in OAUTH_FIELDS}
+    raw["pkce"] = raw["pkce"] or "auto"
+    try:
+        return OAuthSettingsIn.model_validate(raw), []
+    except ValidationError as exc:
+        data = OAuthSettingsIn.model_construct(
+            None,
+            client_id=raw["client_id"],
+            client_secret=raw["client_secret"],
+            auth_url=raw["auth_url"],
+            token_url=raw["token_url"],
+            revoke_url=raw["revoke_url"],
+            api_base_url=raw["api_base_url"],
+            scopes=raw["scopes"],
+            pkce=_pkce(raw["pkce"]),
+        )
+        errors = oauth_errors(data, has_secret)
+        flagged = {e.field for e in errors}
+        more = from_pydantic(exc.errors(), choices=PKCE_CHOICES)
+        return data, errors + [e for e in more if e.field not in flagged]
+
+
 @router.post("/connectors/{connector_id}/oauth", response_class=HTMLResponse)
-def oauth_save(
-    request: Request,
-    row: AdminConnectorDep,
-    client_id: Annotated[str, Form(max_length=255)] = "",
-    client_secret: Annotated[str, Form(max_length=1000)] = "",
-    auth_url: Annotated[str, Form(max_length=2000)] = "",
-    token_url: Annotated[str, Form(max_length=2000)] = "",
-    revoke_url: Annotated[str, Form(max_length=2000)] = "",
-    api_base_url: Annotated[str, Form(max_length=2000)] = "",
-    scopes: Annotated[str, Form(max_length=500)] = "",
-    pkce: Annotated[str, Form(max_length=8)] = "auto",
-) -> Response:
+async def oauth_save(request: Request, row: AdminConnectorDep) -> Response:
     """Save S2; success goes back to the Sync window with a notification."""
     ctx = get_ctx(request)
-    data = OAuthSettingsIn.model_construct(
-        client_id=client_id,
-        client_secret=client_secret,
-        auth_url=auth_url,
-        token_url=token_url,
-        revoke_url=revoke_url,
-        api_base_url=api_base_url,
-        scopes=scopes,
-        pkce=_pkce(pkce),
-    )
-    errors, warning = save_oauth(ctx, row, data)
+    data, errors = _oauth_input(await request.form(), bool(row.client_secret))
+    warning = None
+    if not errors:
+        errors, warning = save_oauth(ctx, row, data)
     if errors:
         form = oauth_form(ctx, row).model_copy(update=data.model_dump(exclude={"client_secret"}))
         return render(
@@ -64,6 +79,7 @@ def oauth_save(
             form=form,
             redirect_uri=form.redirect_uri,
             errors=errors,
+            field_errors=by_field(errors),
         )
     audit(request, "oauth_settings_saved", target=f"connector {row.id}")
     flash(request, "OAuth settings saved. Click Sign In to authorize Constant Contact.")

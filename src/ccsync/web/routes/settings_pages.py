@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ccsync.web.audit import audit
 from ccsync.web.budget import FREQUENCY_LABELS, FREQUENCY_ORDER
 from ccsync.web.deps import AdminConnectorDep, get_ctx
+from ccsync.web.form_errors import FieldError, by_field, from_pydantic
 from ccsync.web.forms import budget_for, direction_label, save_sync, sync_form
 from ccsync.web.schemas import SyncSettingsIn, SyncSettingsOut
 from ccsync.web.templating import flash, render
@@ -18,10 +19,43 @@ from ccsync.web.templating import flash, render
 router = APIRouter(include_in_schema=False)
 CHECKBOXES = ("debug_mode", "enabled", "delete_wins", "extended", "office_phone_as_work")
 MAX_CUSTOM_ROWS = 100
+# The choices of the form's lists: (value, what the page shows).
+OPTIONS: dict[str, list[tuple[str, str]]] = {
+    "sync_records_from": [
+        ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"),
+        ("1y", "Last year"), ("all", "All records"), ("date", "From a date"),
+    ],
+    "frequency": [(f, FREQUENCY_LABELS[f]) for f in FREQUENCY_ORDER],
+    "direction": [
+        ("both", "Sync both ways"), ("crm_to_cc", "Sync from Vtiger to Constant Contact"),
+        ("cc_to_crm", "Sync from Constant Contact to Vtiger"),
+    ],
+    "conflict_policy": [
+        ("newest", "Most recent change wins"), ("crm", "Vtiger CRM wins"),
+        ("cc", "Constant Contact wins"),
+    ],
+    "delete_crm": [
+        ("mirror", "Delete it in Constant Contact"),
+        ("unlist", "Remove it from the target list only"),
+        ("ignore", "Keep it in Constant Contact (unlink)"),
+    ],
+    "delete_cc": [("mirror", "Delete it in Vtiger"), ("ignore", "Keep it in Vtiger (unlink)")],
+    "crm_scope": [
+        ("assigned", "Assigned to the Vtiger user"),
+        ("all", "All contacts (the Vtiger user must be an admin)"),
+    ],
+    "cc_scope": [("account", "The whole account"), ("lists", "Only members of the target list")],
+    "vtiger_flavour": [
+        ("webservice", "Open source (webservice.php)"), ("restapi", "Vtiger Cloud (restapi/v1)"),
+    ],
+    "custom.direction": [(d, direction_label(d)) for d in ("both", "crm_to_cc", "cc_to_crm")],
+}  # fmt: skip
+# What an error names as the allowed choices of each list.
+CHOICES = {name: [label for _v, label in options] for name, options in OPTIONS.items()}
 
 
 def _page(
-    request: Request, row: Any, form: SyncSettingsOut, errors: list[str], status: int
+    request: Request, row: Any, form: SyncSettingsOut, errors: list[FieldError], status: int
 ) -> Response:
     ctx = get_ctx(request)
     check = budget_for(ctx, row, form.frequency, form.enabled)
@@ -35,10 +69,10 @@ def _page(
         c=row,
         form=form,
         errors=errors,
+        field_errors=by_field(errors),
         budget=check,
         mapping=mapping,
-        frequencies=[(f, FREQUENCY_LABELS[f]) for f in FREQUENCY_ORDER],
-        directions=[(d, direction_label(d)) for d in ("both", "crm_to_cc", "cc_to_crm")],
+        options=OPTIONS,
     )
 
 
@@ -66,7 +100,7 @@ def _custom_rows(form: Any) -> list[dict[str, str]]:
     return rows
 
 
-def _parse(form: Any) -> tuple[dict[str, Any], SyncSettingsIn | None, list[str]]:
+def _parse(form: Any) -> tuple[dict[str, Any], SyncSettingsIn | None, list[FieldError]]:
     raw: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     raw.pop("csrftoken", None)
     for name in CHECKBOXES:
@@ -76,8 +110,7 @@ def _parse(form: Any) -> tuple[dict[str, Any], SyncSettingsIn | None, list[str]]
     try:
         return raw, SyncSettingsIn.model_validate(raw), []
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return raw, None, errors
+        return raw, None, from_pydantic(exc.errors(), choices=CHOICES)
 
 
 @router.post("/connectors/{connector_id}/settings", response_class=HTMLResponse)
@@ -90,7 +123,8 @@ async def settings_save(request: Request, row: AdminConnectorDep) -> Response:
         errors = save_sync(ctx, row, data)
     if errors:
         current = sync_form(ctx, row)
-        shown = current.model_copy(update={k: v for k, v in raw.items() if k != "custom"})
+        # The posted values (custom rows too) come back, with the words next to each field.
+        shown = current.model_copy(update=raw)
         return _page(request, row, shown, errors, 400)
     audit(request, "sync_settings_saved", target=f"connector {row.id}")
     flash(request, "Sync settings saved.")

@@ -13,10 +13,13 @@ from ccsync.store.repos.users import get_user, list_users
 from ccsync.store.writable import write_problem
 from ccsync.web.audit import audit
 from ccsync.web.deps import AdminUser, ConnectorDep, CurrentUser, get_ctx
+from ccsync.web.form_errors import FieldError, by_field
 from ccsync.web.security import origin_of
 from ccsync.web.service import connector_views, one_view, visible_connectors
 from ccsync.web.templating import flash, render
 
+MAX_NAME = 100
+MAX_FORM_TEXT = 10_000  # longer is a crafted request: refused before the route, in words
 router = APIRouter(include_in_schema=False)
 
 
@@ -82,7 +85,7 @@ def available(request: Request, user: AdminUser) -> Response:
 def add_connector(
     request: Request,
     user: AdminUser,
-    name: Annotated[str, Form(max_length=100)],
+    name: Annotated[str, Form(max_length=MAX_FORM_TEXT)],
     owner_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
 ) -> Response:
     """Create a connector; its OAuth settings come next."""
@@ -97,18 +100,26 @@ def add_connector(
             users = list_users(session)
         form = {"name": name, "owner_id": owner_id}
         return render(
-            request, "available.html", status_code=400, users=users, form=form, errors=[problem]
+            request,
+            "available.html",
+            status_code=400,
+            users=users,
+            form=form,
+            errors=[problem],
+            field_errors=by_field([problem]),
         )
     audit(request, "connector_added", target=f"connector {row.id}", detail=name)
     flash(request, f"Connector {name!r} added. Fill in its OAuth settings.")
     return RedirectResponse(f"/connectors/{row.id}/oauth", status_code=303)
 
 
-def _add_problem(session: Session, name: str, owner_id: int) -> str | None:
+def _add_problem(session: Session, name: str, owner_id: int) -> FieldError | None:
     if not name:
-        return "Give the connector a name."
+        return FieldError("name", "Give the connector a name.")
+    if len(name) > MAX_NAME:
+        return FieldError("name", f"The name is too long (at most {MAX_NAME} characters).")
     if get_connector_by_name(session, name) is not None:
-        return f"A connector called {name!r} exists already."
+        return FieldError("name", "A connector with this name exists already: choose another.")
     if get_user(session, owner_id) is None:
-        return "Choose an existing user as the owner."
+        return FieldError("owner", "Choose an existing user as the owner.")
     return None
