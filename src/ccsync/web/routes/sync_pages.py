@@ -13,6 +13,7 @@ from ccsync.store.repos.users import get_user, list_users
 from ccsync.store.writable import write_problem
 from ccsync.web.audit import audit
 from ccsync.web.deps import AdminUser, ConnectorDep, CurrentUser, get_ctx
+from ccsync.web.preview import first_run_banner
 from ccsync.web.security import origin_of
 from ccsync.web.service import connector_views, one_view, visible_connectors
 from ccsync.web.templating import flash, render
@@ -25,7 +26,8 @@ def sync_window(request: Request, user: CurrentUser) -> Response:
     """The Sync window: "User level Connectors" with Sign In, Settings, Sync Log, Sync Now."""
     ctx = get_ctx(request)
     views = connector_views(ctx, user, visible_connectors(ctx, user))
-    return render(request, "sync_window.html", connectors=views)
+    banners = {c.id: first_run_banner(ctx, c.id) for c in views}
+    return render(request, "sync_window.html", connectors=views, banners=banners)
 
 
 @router.get("/connectors/{connector_id}/status", response_class=HTMLResponse)
