@@ -32,9 +32,11 @@ def sync_window(request: Request, user: CurrentUser) -> Response:
 
 @router.get("/connectors/{connector_id}/status", response_class=HTMLResponse)
 def status_fragment(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
-    """The live status line (htmx polls it every second while a run is going)."""
-    c = one_view(get_ctx(request), user, row)
-    return render(request, "partials/status.html", c=c)
+    """The live part of a connector (htmx polls it: every 2 s while a run is going, every 10 s
+    while none is)."""
+    ctx = get_ctx(request)
+    c = one_view(ctx, user, row)
+    return render(request, "partials/status.html", c=c, banner=first_run_banner(ctx, row.id))
 
 
 @router.post("/connectors/{connector_id}/sync", response_class=HTMLResponse)
@@ -52,6 +54,7 @@ def sync_now(request: Request, user: CurrentUser, row: ConnectorDep) -> Response
             request,
             "partials/status.html",
             c=c,
+            banner=first_run_banner(ctx, row.id),
             notice=message,
             notice_kind="error" if problem else "info",
         )
