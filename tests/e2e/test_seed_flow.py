@@ -188,7 +188,7 @@ def preview_flow(page: Page, base: str) -> None:
     """B1: the plan and the first-sync matching report before anything is written."""
     page.goto(f"{base}/connectors/1/log")
     page.get_by_role("link", name="Preview").click()
-    page.get_by_role("button", name="Compute the preview again").click()
+    page.get_by_role("button", name=re.compile("^Compute the preview")).click()
     expect(page.get_by_text("Planned in Constant Contact")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.get_by_role("heading", name=re.compile("Planned actions"))).to_be_visible()
     shot(page, "06-preview")

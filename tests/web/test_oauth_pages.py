@@ -110,7 +110,7 @@ def test_sync_now_answers_htmx_with_the_live_status_fragment(
     headers = {"hx-request": "true", "x-csrftoken": csrf(admin_client)}
     first = admin_client.post(f"/connectors/{cid}/sync", headers=headers)
     assert first.status_code == 200 and "<html" not in first.text
-    assert "Sync started." in first.text and 'hx-trigger="every 1s"' in first.text
+    assert "Sync started." in first.text and 'hx-trigger="every 2s"' in first.text
     second = admin_client.post(f"/connectors/{cid}/sync", headers=headers).text
     assert "one more will start when it ends" in second and "one more run queued" in second
     third = admin_client.post(f"/api/connectors/{cid}/sync", headers=headers)

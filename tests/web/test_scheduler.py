@@ -190,3 +190,47 @@ def test_without_background_jobs_sync_now_still_runs(env: WebEnv) -> None:
         _wait(lambda: not backend.state(env.admin_connector).running)
     finally:
         backend.shutdown()
+
+
+def _due(backend: LocalBackend, connector_id: int) -> Any:
+    """The next run time of a connector's background job (read from the scheduler itself)."""
+    return backend._scheduler.get_job(f"bg-{connector_id}").next_run_time
+
+
+def test_saving_one_connectors_settings_leaves_the_other_timers_alone(
+    env: WebEnv, monkeypatch: Any
+) -> None:
+    """Issue 11 item 9: a save (or a sign-in, which reloads every job) reschedules only the
+    connector whose frequency or enabled flag changed."""
+    from datetime import UTC, datetime, timedelta
+
+    from starlette.testclient import TestClient
+
+    from .conftest import ADMIN, csrf, login
+    from .test_settings import SYNC
+
+    a, b = env.admin_connector, env.user_connector
+    _enable(env, a, "15m")
+    _enable(env, b, "60m")
+    backend = LocalBackend(
+        env.ctx.settings, schedules=lambda: load_schedules(env.ctx.sessions), run=GatedRuns()
+    )
+    backend.start()
+    monkeypatch.setattr(env.ctx, "backend", backend)
+    due_a = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=7)
+    backend._scheduler.get_job(f"bg-{a}").modify(next_run_time=due_a)
+    due_b = _due(backend, b)
+    with TestClient(env.app, follow_redirects=False) as client:
+        login(client, *ADMIN)
+        form = {**SYNC, "frequency": "60m", "csrftoken": csrf(client)}
+        assert client.post(f"/connectors/{b}/settings", data=form).status_code == 303
+        assert (_due(backend, a), _due(backend, b)) == (due_a, due_b), "nothing changed, none moves"
+        form["frequency"] = "30m"
+        assert client.post(f"/connectors/{b}/settings", data=form).status_code == 303
+        assert backend.scheduled_ids() == {a: 900, b: 1800}
+        assert _due(backend, a) == due_a and _due(backend, b) != due_b
+        backend.reload()  # what a sign-in does
+        assert _due(backend, a) == due_a
+        form["enabled"] = ""
+        assert client.post(f"/connectors/{b}/settings", data=form).status_code == 303
+        assert backend.scheduled_ids() == {a: 900} and _due(backend, a) == due_a

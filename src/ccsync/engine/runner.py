@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -213,9 +214,12 @@ def _close(
             connector.close()
     if trace is not None:
         recorder.debug(trace.drain())
+    counts: dict[str, Any] = dict(result.counts)
+    if result.status == "preview" and result.matching:
+        counts["matching"] = dict(result.matching)  # the Preview page shows the stored plan
     recorder.finish(
         result.status,
-        result.counts,
+        counts,
         result.calls,
         error=result.error,
         preview_required=result.status == "preview",

@@ -23,8 +23,15 @@ from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
 from ccsync.engine.mapping_rows import Direction
-from ccsync.engine.outcome import LinkIndex, Tally
-from ccsync.engine.plan_types import Action, LinkState, Plan, PlanInput, PlanSettings
+from ccsync.engine.outcome import LinkIndex, Tally, item_for
+from ccsync.engine.plan_types import (
+    COUNT_KEYS,
+    Action,
+    LinkState,
+    Plan,
+    PlanInput,
+    PlanSettings,
+)
 from ccsync.engine.planner import build_plan
 from ccsync.engine.reading import SideRead, email_of, find_twins, holders, read_side
 from ccsync.engine.reasons import AMBIGUOUS_CRM_DUPLICATES as AMBIGUOUS
@@ -33,7 +40,7 @@ from ccsync.engine.result import Progress
 from ccsync.engine.skips import last_skipped
 from ccsync.errors import ConfigError
 from ccsync.store import repos
-from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow
+from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow, RunItemWrite
 
 
 @dataclass(slots=True)
@@ -128,6 +135,7 @@ class RunSteps:
         if self.options.preview or (plan.preview_required and not self.options.confirm):
             tally.counts = plan.counts()
             rows, required = preview_rows(plan), plan.preview_required
+            self.recorder.items(planned_items(plan))  # the Preview page pages through them
             return StepsOutcome("preview", tally, {}, rows, required, matching_counts(plan))
         applier = self._apply(plan, reads, links, tally)
         self._settle_retries(applier)
@@ -456,6 +464,16 @@ def preview_rows(plan: Plan) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def planned_items(plan: Plan) -> list[RunItemWrite]:
+    """The planned writes and new skips as the preview run's items, the outcome each would
+    have (``created``…), so their numbers match the Preview's two tables."""
+    return [
+        item_for(a, COUNT_KEYS[a.kind])
+        for a in (*plan.crm, *plan.cc)
+        if a.is_write or (a.kind == "skip" and a.new)
+    ]
 
 
 def _held_counts(held: list[Action]) -> dict[str, int]:

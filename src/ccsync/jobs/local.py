@@ -239,12 +239,30 @@ class LocalBackend:
                 out[int(job.id[3:])] = int(job.trigger.interval.total_seconds())
         return out
 
+    def next_runs(self) -> dict[int, datetime]:
+        """Connector id → when its next background run is due (connectors with a job here)."""
+        out: dict[int, datetime] = {}
+        for job in self._scheduler.get_jobs():
+            due = getattr(job, "next_run_time", None)
+            if job.id.startswith("bg-") and isinstance(due, datetime):
+                out[int(job.id[3:])] = due
+        return out
+
     def _apply(self, schedule: Schedule) -> None:
+        """Add, change or remove one connector's job; a job whose interval is unchanged keeps
+        its next run time (a save of another connector's settings, or a sign-in, reloads all)."""
         job_id = f"bg-{schedule.connector_id}"
         interval = schedule.interval
+        job = self._scheduler.get_job(job_id)
         if interval is None:
-            if self._scheduler.get_job(job_id) is not None:
+            if job is not None:
                 self._scheduler.remove_job(job_id)
+            return
+        if (
+            job is not None
+            and isinstance(job.trigger, IntervalTrigger)
+            and job.trigger.interval == timedelta(seconds=interval)
+        ):
             return
         self._scheduler.add_job(
             self._background,

@@ -15,6 +15,7 @@ from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
+from ccsync.web.preview import waiting_run
 from ccsync.web.templating import local_time
 from ccsync.web.views import SIDE_TITLES, normal_counts
 
@@ -96,9 +97,7 @@ def run_preview(ctx: WebContext, connector_id: int) -> PreviewView:
 
 def first_run_waiting(ctx: WebContext, connector_id: int) -> bool:
     """Whether the latest run stopped at its Preview and waits for Confirm."""
-    with ctx.sessions() as session:
-        latest = next(iter(list_runs(session, connector_id, limit=1)), None)
-    return latest is not None and (latest.status == "preview" or latest.preview_required)
+    return waiting_run(ctx, connector_id) is not None
 
 
 def attention_lists(ctx: WebContext, row: ConnectorRow, zone: str) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class ConnectorView:
     can_sign_in: bool
     can_sync: bool
     held: str = ""
+    next_run: str = ""
 
 
 def connector_state(row: ConnectorRow, live: RunState, zone: str) -> tuple[str, str]:
@@ -89,6 +90,8 @@ def connector_view(
     zone: str,
     last: RunRow | None,
     held: str = "",
+    *,
+    next_run: str = "",
 ) -> ConnectorView:
     """The Sync window's view of ``row``."""
     state, label = connector_state(row, live, zone)
@@ -113,6 +116,7 @@ def connector_view(
         can_sign_in=True,
         can_sync=row.status in RUNNABLE or live.running,
         held=held,
+        next_run=next_run,
     )
 
 

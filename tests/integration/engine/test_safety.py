@@ -37,6 +37,28 @@ def test_first_run_over_100_creates_stops_at_preview_until_confirmed(world: Worl
     assert confirmed.calls["cc"] < 20, "JSON import, not one POST each"
 
 
+def test_a_stopped_first_run_stores_its_plan_for_the_preview_page(world: World) -> None:
+    """Issue 11 item 1: the Preview page pages through the stopped run's planned actions."""
+    for n in range(101):
+        world.crm_create(lastname=f"Many{n}", email=f"many{n}@example.com")
+    world.crm_create(firstname="NoLast", email="nolast@example.com")
+    world.cc_create("cc-only@example.com", first_name="Cee")  # Vtiger needs a last name
+    world.cc_create("cc-two@example.com", last_name="Two")
+
+    stopped = world.sync(confirm=False)
+
+    assert stopped.status == "preview" and stopped.run_id is not None
+    planned = [(i.side, i.action, i.reason) for i in world.items(stopped.run_id)]
+    assert planned.count(("cc", "created", None)) == 102
+    assert planned.count(("crm", "created", None)) == 1, "both target sides"
+    assert planned.count(("crm", "skipped", "no_last_name")) == 1
+    with world.sessions.begin() as session:
+        run = repos.get_run(session, stopped.run_id)
+    assert run is not None and run.preview_required and run.counts["cc"]["created"] == 102
+    assert run.counts["matching"] == stopped.matching and stopped.matching["no_last_name"] == 1
+    assert len(world.cc_all()) == 2 and world.links() == [], "still nothing written"
+
+
 def _pairs(world: World, n: int) -> list[str]:
     ids = [world.crm_create(lastname=f"P{i}", email=f"p{i}@example.com") for i in range(n)]
     world.until_quiet()

@@ -180,6 +180,41 @@ def list_runs(
     return [to_row(RunRow, run) for run in session.scalars(stmt)]
 
 
+def latest_run(
+    session: Session, connector_id: int, *, except_trigger: str | None = None
+) -> RunRow | None:
+    """The connector's newest run (leaving out runs of ``except_trigger``, e.g. ``preview``)."""
+    stmt = select(Run).where(Run.connector_id == connector_id)
+    if except_trigger is not None:
+        stmt = stmt.where(Run.trigger != except_trigger)
+    run = session.scalars(stmt.order_by(Run.started_at.desc(), Run.id.desc()).limit(1)).first()
+    return None if run is None else to_row(RunRow, run)
+
+
+def set_preview_required(session: Session, run_id: int, value: bool) -> None:
+    """Mark whether a run that stopped at its Preview still waits for Confirm.
+
+    Raises:
+        NotFound: no such run.
+    """
+    _run(session, run_id).preview_required = value
+    session.flush()
+
+
+def reason_counts(
+    session: Session, run_id: int, *, side: str | None = None, action: str | None = None
+) -> dict[str, int]:
+    """How many of the run's items (of ``side`` and ``action``) have each reason."""
+    inner = _items_query(run_id, side, action, None).subquery()
+    stmt = (
+        select(inner.c.reason, func.count())
+        .where(inner.c.reason.is_not(None))
+        .group_by(inner.c.reason)
+        .order_by(inner.c.reason)
+    )
+    return {str(reason): int(n) for reason, n in session.execute(stmt)}
+
+
 def add_run_items(session: Session, run_id: int, items: Sequence[RunItemWrite]) -> int:
     """Bulk-insert the items of a run.
 

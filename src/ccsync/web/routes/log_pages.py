@@ -21,6 +21,7 @@ from ccsync.web.logs import (
     items_of,
     runs_of,
 )
+from ccsync.web.preview import first_run_banner
 from ccsync.web.service import one_view
 from ccsync.web.templating import local_time, render
 from ccsync.web.views import SIDE_TITLES, run_view
@@ -56,6 +57,7 @@ def sync_log(request: Request, user: CurrentUser, row: ConnectorDep, run: RunQue
         selected=selected,
         chart=chart_of(runs),
         zone=user.time_zone,
+        banner=first_run_banner(ctx, row.id),
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ccsync.errors import SyncError
-from ccsync.web import ops
+from ccsync.web import ops, preview
 from ccsync.web.audit import audit
 from ccsync.web.deps import (
     AttentionDep,
@@ -19,50 +19,54 @@ from ccsync.web.deps import (
     get_ctx,
 )
 from ccsync.web.templating import flash, render
+from ccsync.web.views import SIDE_TITLES
 
 router = APIRouter(include_in_schema=False)
 
 
-def _preview_page(request: Request, row: ConnectorDep, view: ops.PreviewView | None) -> Response:
+SideQ = Annotated[Literal["", "cc", "crm"], Query()]
+ActionQ = Annotated[Literal["", "created", "updated", "skipped", "deleted"], Query()]
+ReasonQ = Annotated[str, Query(pattern=r"^[a-z0-9_]{0,64}$")]
+PageQ = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+@router.get("/connectors/{connector_id}/preview", response_class=HTMLResponse)
+def preview_page(
+    request: Request,
+    user: CurrentUser,
+    row: ConnectorDep,
+    side: SideQ = "",
+    action: ActionQ = "",
+    reason: ReasonQ = "",
+    page: PageQ = 1,
+) -> Response:
+    """The Preview page: the stored plan of the newest run when it is a Preview, both target
+    sides, filtered by side, action and reason, a page at a time; Confirm or Discard of a first
+    run that stopped at it. (Computing a new one reads both sides, so it starts on a click.)"""
     ctx = get_ctx(request)
-    waiting = ops.first_run_waiting(ctx, row.id)
-    if view is None:
-        return render(
-            request,
-            "preview.html",
-            c=row,
-            summary=None,
-            matching={},
-            items=[],
-            truncated=False,
-            error="",
-            needs_confirm=waiting,
-            first_run=waiting,
-        )
+    waiting = preview.waiting_run(ctx, row.id)
+    want = preview.PlanFilter(side, action, reason, page)
+    shown = preview.shown_plan(ctx, row.id)
+    plan = preview.plan_page(ctx, row, shown, want, user.time_zone) if shown else None
     return render(
         request,
         "preview.html",
         c=row,
-        summary=view.summary,
-        matching=view.matching,
-        items=view.items,
-        truncated=view.truncated,
-        error=view.error,
-        needs_confirm=waiting or view.needs_confirm,
-        first_run=waiting,
+        plan=plan,
+        want=want,
+        banner=preview.banner_of(waiting),
+        actions=preview.PLAN_ACTIONS,
+        sides=SIDE_TITLES,
     )
 
 
-@router.get("/connectors/{connector_id}/preview", response_class=HTMLResponse)
-def preview_page(request: Request, row: ConnectorDep) -> Response:
-    """The Preview page (computing it reads both sides, so it starts on a click)."""
-    return _preview_page(request, row, None)
-
-
-@router.post("/connectors/{connector_id}/preview", response_class=HTMLResponse)
+@router.post("/connectors/{connector_id}/preview")
 def preview_compute(request: Request, row: ConnectorDep) -> Response:
-    """Compute the plan of a run without writing anything."""
-    return _preview_page(request, row, ops.run_preview(get_ctx(request), row.id))
+    """Compute (and store) the plan of a run without writing anything, then show it."""
+    view = ops.run_preview(get_ctx(request), row.id)
+    if view.error or view.status != "preview":
+        flash(request, f"The preview could not be computed: {view.error or view.status}", "error")
+    return RedirectResponse(f"/connectors/{row.id}/preview", status_code=303)
 
 
 @router.post("/connectors/{connector_id}/confirm")
@@ -70,6 +74,22 @@ def confirm(request: Request, row: ConnectorDep) -> Response:
     """Confirm a first run that stopped at its Preview: it runs now, in the background."""
     result = get_ctx(request).backend.enqueue_sync(row.id, "confirm", confirm=True)
     flash(request, f"First run confirmed. {result.message}", "info")
+    return RedirectResponse(f"/connectors/{row.id}/log", status_code=303)
+
+
+@router.post("/connectors/{connector_id}/preview/discard")
+def discard(request: Request, row: ConnectorDep) -> Response:
+    """Discard a first run that stopped at its Preview: nothing is written, it waits no more."""
+    if preview.discard_first_run(get_ctx(request), row.id):
+        audit(request, "first_run_discarded", target=f"connector {row.id}")
+        flash(
+            request,
+            "First run discarded: nothing was written. The next run plans again and stops at "
+            "its Preview again if it would still create or overwrite more than 100 records.",
+            "info",
+        )
+    else:
+        flash(request, "No first run waits for Confirm.", "info")
     return RedirectResponse(f"/connectors/{row.id}/log", status_code=303)
 
 

@@ -14,6 +14,7 @@ from ccsync.store.writable import write_problem
 from ccsync.web.audit import audit
 from ccsync.web.deps import AdminUser, ConnectorDep, CurrentUser, get_ctx
 from ccsync.web.form_errors import FieldError, by_field
+from ccsync.web.preview import first_run_banner
 from ccsync.web.security import origin_of
 from ccsync.web.service import connector_views, one_view, visible_connectors
 from ccsync.web.templating import flash, render
@@ -28,14 +29,17 @@ def sync_window(request: Request, user: CurrentUser) -> Response:
     """The Sync window: "User level Connectors" with Sign In, Settings, Sync Log, Sync Now."""
     ctx = get_ctx(request)
     views = connector_views(ctx, user, visible_connectors(ctx, user))
-    return render(request, "sync_window.html", connectors=views)
+    banners = {c.id: first_run_banner(ctx, c.id) for c in views}
+    return render(request, "sync_window.html", connectors=views, banners=banners)
 
 
 @router.get("/connectors/{connector_id}/status", response_class=HTMLResponse)
 def status_fragment(request: Request, user: CurrentUser, row: ConnectorDep) -> Response:
-    """The live status line (htmx polls it every second while a run is going)."""
-    c = one_view(get_ctx(request), user, row)
-    return render(request, "partials/status.html", c=c)
+    """The live part of a connector (htmx polls it: every 2 s while a run is going, every 10 s
+    while none is)."""
+    ctx = get_ctx(request)
+    c = one_view(ctx, user, row)
+    return render(request, "partials/status.html", c=c, banner=first_run_banner(ctx, row.id))
 
 
 @router.post("/connectors/{connector_id}/sync", response_class=HTMLResponse)
@@ -53,6 +57,7 @@ def sync_now(request: Request, user: CurrentUser, row: ConnectorDep) -> Response
             request,
             "partials/status.html",
             c=c,
+            banner=first_run_banner(ctx, row.id),
             notice=message,
             notice_kind="error" if problem else "info",
         )

@@ -1,0 +1,116 @@
+"""Issue 11 item 1 in a real Chromium: the banner of a first run stopped at its Preview leads to
+the Preview, which filters, pages and confirms (under the CSP, without a console error)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from ccsync.engine.config import ConnectorConfig
+from ccsync.settings import get_settings
+from ccsync.store.crypto import configure_encryption
+from ccsync.store.db import init_db, session_factory
+from ccsync.store.repos.connectors import create_connector
+from ccsync.store.repos.users import create_user
+from support.browser import launch_chromium
+from support.processes import Proc, start_ccsync
+
+from .test_preview_page import held_first_run
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning"
+    ),
+]
+ADMIN = ("preview-admin", "preview-admin-password")
+
+
+def _seed(data: Path) -> int:
+    settings = get_settings(data_dir=data)
+    configure_encryption(settings.fernet_keys)
+    engine = init_db(settings.database_url)
+    config = ConnectorConfig(
+        cc_client_id="c", cc_auth_url="http://127.0.0.1:9/a", cc_token_url="http://127.0.0.1:9/t",
+        cc_api_url="http://127.0.0.1:9/v3", vtiger_url="http://127.0.0.1:9", frequency="off",
+    ).to_dict()  # fmt: skip
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        admin = create_user(session, *ADMIN, role="admin")
+        row = create_connector(session, "First CC", admin.id, config, client_secret="s3cr3t-xyz")
+    held_first_run(sessions, row.id)
+    engine.dispose()
+    return row.id
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Proc, int]]:
+    connector_id = _seed(tmp_path / "data")
+    proc = start_ccsync(
+        ["serve"], tmp_path, health_path="/healthz",
+        env={"CCSYNC_DATA_DIR": str(tmp_path / "data")}, name="serve",
+    )  # fmt: skip
+    yield proc, connector_id
+    proc.stop()
+
+
+def _sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#username", ADMIN[0])
+    page.fill("#password", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_the_banner_leads_to_a_preview_that_filters_pages_and_confirms(
+    server: tuple[Proc, int],
+) -> None:
+    proc, cid = server
+    base = proc.base_url
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        _sign_in(page, base)
+
+        banner = page.get_by_text("First sync stopped at its Preview: 120 creates, 7 overwrites")
+        expect(banner).to_be_visible()
+        banner.get_by_role("link", name="Review and confirm").click()
+        page.wait_for_url(f"{base}/connectors/{cid}/preview")
+        expect(page.get_by_role("button", name="Confirm first run")).to_be_visible()
+        expect(page.get_by_text("Actions 1–50 of 130 · page 1 of 3")).to_be_visible()
+
+        page.get_by_label("Target", exact=True).select_option("cc")
+        page.get_by_label("Action", exact=True).select_option("created")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_text("Actions 1–50 of 120 · page 1 of 3")).to_be_visible()
+        assert "?side=cc&action=created&reason=" in page.url  # as the form sends it
+        rows = page.locator("table[aria-describedby=plan-range] tbody tr")
+        expect(rows).to_have_count(50)
+        expect(rows.filter(has_text="Vtiger CRM")).to_have_count(0)
+
+        page.get_by_role("link", name="Next").first.click()
+        expect(page.get_by_text("Actions 51–100 of 120 · page 2 of 3")).to_be_visible()
+        page.get_by_role("link", name="Next").first.click()
+        expect(page.get_by_text("Actions 101–120 of 120 · page 3 of 3")).to_be_visible()
+        expect(page.get_by_role("cell", name="Person 119")).to_be_visible()
+        expect(page.get_by_role("link", name="Next")).to_have_count(0)
+        page.get_by_role("link", name="Previous").first.click()
+        expect(page.get_by_text("Actions 51–100 of 120 · page 2 of 3")).to_be_visible()
+
+        page.get_by_label("Target", exact=True).select_option("crm")
+        page.get_by_label("Action", exact=True).select_option("")
+        page.get_by_label("Reason", exact=True).select_option("no_last_name")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_text("Actions 1–3 of 3")).to_be_visible()
+
+        page.get_by_role("button", name="Confirm first run").click()
+        page.wait_for_url(f"{base}/connectors/{cid}/log")
+        expect(page.get_by_text("First run confirmed.")).to_be_visible()
+        browser.close()
+    assert problems == []
