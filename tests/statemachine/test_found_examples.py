@@ -308,6 +308,91 @@ def duplicate_moves_away_from_pair(m: SyncMachine) -> None:
     m.run()
 
 
+def deleted_twin_of_moved_pair(m: SyncMachine) -> None:
+    """Seeds 21 and 22 (1,000 slow examples): not quiet — every run deletes a Vtiger contact
+    and updates a CC contact."""
+    m.configure(direction="both", scope="account", crm=SEED21_CRM, cc=[], first_run=False)
+    m.crm_change_email(base="p2@example.com", case=0, pick=9)
+    m.run()
+    m.cc_delete(pick=8)
+    m.crm_change_email(base="p0@example.com", case=0, pick=0)
+    m.crm_create(base="p0@example.com", case=0, name="Ann", optout="1", org=0)
+    m.quiet_point()
+
+
+def _seed22_world(m: SyncMachine) -> None:
+    """Seed 22's start: two Vtiger contacts share p0, one unlisted CC contact has it."""
+    crm = [("p0@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0),
+           ("p5@example.com", 0, "0", 0), ("p3@example.com", 0, "0", 0)]  # fmt: skip
+    m.configure(direction="both", first_run=True, cc=[("p0@example.com", 0, False)],
+                scope="account", crm=crm)  # fmt: skip
+    m.run_with_faults(kind=500, probability=0.2, seed=360, side="cc", writes=None)
+    m.crm_edit(field="firstname", pick=0, value=0)
+    m.quiet_point()
+
+
+def cc_contact_left_ambiguous(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples): ``counterparts`` — a CC contact last skipped
+    ``ambiguous_crm_duplicates`` after the duplicates are gone."""
+    _seed22_world(m)
+    m.crm_change_email(base="p3@example.com", case=1, pick=1)
+    m.cc_change_email(base="p2@example.com", case=1, pick=1)
+    m.run_with_faults(kind="lost", probability=0.5, seed=226, side="cc", writes=None)
+    m.crm_delete(pick=8)
+    m.quiet_point()
+
+
+def company_of_moved_pair(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples): ``companies_are_names`` — a linked pair with Vtiger
+    organisation Initech and CC company Globex."""
+    _seed22_world(m)
+    m.quiet_point()
+    m.crm_delete(pick=5)
+    m.contact_resubscribes(pick=2)
+    m.crm_change_email(base="p5@example.com", case=1, pick=11)
+    m.cc_edit(body={"first_name": "Bo"}, pick=8)
+    m.crm_delete(pick=10)
+    m.crm_set_company(org=0, pick=4)
+    m.quiet_point()
+    m.crm_set_company(org=1, pick=11)
+    m.cc_delete(pick=10)
+    m.crm_change_email(base="p5@example.com", case=2, pick=8)
+
+
+def ambiguous_left_alone(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples): ``counterparts`` — the last Vtiger contact of an
+    ambiguous pair keeps ``ambiguous_crm_duplicates`` although it is alone now."""
+    m.configure(direction="both", scope="account", first_run=False,
+                crm=[("p0@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0)],
+                cc=[("p3@example.com", 0, False)])  # fmt: skip
+    m.contact_unsubscribes(pick=0)
+    m.run_with_faults(kind=500, probability=0.2, seed=0, side="cc", writes=None)
+    m.quiet_point()
+    m.crm_delete_and_recreate(case=0, pick=0)
+    m.quiet_point()
+    m.crm_delete(pick=0)
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.cc_delete(pick=0)
+
+
+def crm_duplicate_created(m: SyncMachine) -> None:
+    """Seed 21 (1,000 slow examples): ``no_crm_duplicate_created`` — ccsync created a Vtiger
+    contact for P2, which a live Vtiger contact had."""
+    _seed21_world(m)
+    m.cc_delete(pick=0)
+    m.crm_change_email(base="p2@example.com", case=0, pick=9)
+    m.run_with_faults(kind=500, probability=0.2, seed=448, side="cc", writes=None)
+    m.cc_list_membership(member=False, pick=0)
+    m.quiet_point()
+    m.contact_resubscribes(pick=1)
+    m.crm_delete(pick=11)
+    m.contact_resubscribes(pick=0)
+    m.contact_resubscribes(pick=5)
+    m.crm_create(base="p2@example.com", case=1, name="Bo", optout="0", org=2)
+    m.crm_edit(field="mailingcity", pick=1, value=1)
+    m.cc_change_email(base="p2@example.com", case=1, pick=8)
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -330,6 +415,11 @@ def duplicate_moves_away_from_pair(m: SyncMachine) -> None:
         duplicate_left_by_cc_delete,
         duplicate_left_by_crm_delete,
         duplicate_moves_away_from_pair,
+        deleted_twin_of_moved_pair,
+        cc_contact_left_ambiguous,
+        company_of_moved_pair,
+        ambiguous_left_alone,
+        crm_duplicate_created,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from ccsync.engine.mapping import (
 from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
-from ccsync.errors import FatalError, RecordNotFound, RetriableError, SyncError
+from ccsync.errors import FatalError, RecordConflict, RecordNotFound, RetriableError, SyncError
 
 if TYPE_CHECKING:
     from ccsync.engine.apply import Applier, Written
@@ -91,12 +92,42 @@ class CcWriter:
         except SyncError as exc:
             if isinstance(exc, FatalError):
                 raise
+            if isinstance(exc, RecordConflict) and action.kind == "update":
+                self._all_but_email(action)
             self.owner.failed(action, exc)
             return
         if action.kind == "unlist":
             self.owner.deleted([action])
         else:
             self.owner.done(action, record, action.crm_id or "", record.id)
+
+    def _all_but_email(self, action: Action) -> None:
+        """An update refused for its email (another CC contact has the address): the other
+        fields are written with the contact's current email. The pair's snapshots keep the
+        old address, so the refused change stays pending and is sent again whenever either
+        side changes; if this write fails too, the whole update stays refused."""
+        cc_id = action.cc_id or ""
+        try:
+            self._fresh(cc_id)
+            current = self.read.mapped[cc_id].canonical.get(EMAIL, "")
+            if not current or current == action.values.get(EMAIL, ""):
+                return
+            crm_snap, cc_snap = action.snapshots or (None, None)
+            rest = replace(
+                action,
+                values={**action.values, EMAIL: current},
+                diff={k: v for k, v in action.diff.items() if k != EMAIL},
+                snapshots=({**crm_snap, EMAIL: current} if crm_snap else None, cc_snap),
+            )
+            if not rest.diff:
+                return
+            before_write("cc.update")
+            record = self.cc.replace(cc_id, self._put_body(rest))
+        except SyncError as exc:
+            if isinstance(exc, FatalError):
+                raise
+            return
+        self.owner.done(rest, record, rest.crm_id or "", record.id)
 
     def _single(self, action: Action) -> RemoteRecord:
         before_write(f"cc.{action.kind}")

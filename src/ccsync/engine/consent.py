@@ -23,7 +23,8 @@ def _address(values: Canonical | None) -> str:
 
 
 def enforce_consent(ctx: Context, live: Sequence[LinkState]) -> None:
-    """Unsubscribe in CC every contact the run knows of whose email a CRM contact opted out of."""
+    """Unsubscribe in CC every contact the run knows of whose email a CRM contact opted out of
+    (``live``: the pairs that outlive this run; a deleted CC contact is never written)."""
     optouts = ctx.optouts
     if not optouts or not ctx.mapping.has_consent:
         return
@@ -52,8 +53,11 @@ def enforce_consent(ctx: Context, live: Sequence[LinkState]) -> None:
             continue
         if link.cc_id in resubscribed or _address(link.cc_snapshot) not in fresh:
             continue
+        known = ctx.cc_record(link.cc_id)
+        if link.cc_id in ctx.cc_deleted or (known is not None and known.deleted):
+            continue  # a PUT would revive a contact a person deleted
         done.add(link.cc_id)
-        _unsubscribe(ctx, writes.get(link.cc_id), link, link.cc_id, ctx.cc_record(link.cc_id))
+        _unsubscribe(ctx, writes.get(link.cc_id), link, link.cc_id, known)
 
 
 def _cc_seen(*pools: Iterable[SideRecord]) -> dict[str, SideRecord]:

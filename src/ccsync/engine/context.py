@@ -56,6 +56,7 @@ class Context:
     __slots__ = (
         "cc_by_id",
         "cc_ended",
+        "crm_by_email",
         "cc_deleted",
         "cc_out",
         "crm_deleted",
@@ -76,6 +77,7 @@ class Context:
         # The direction properties, read once: every changed pair asks for them.
         self.to_cc, self.to_crm = settings.to_cc, settings.to_crm
         self.cc_by_id: dict[str, SideRecord] | None = None
+        self.crm_by_email: dict[str, list[str]] | None = None
         # CC ids of pairs this run ends because the CC contact was deleted (set by the planner)
         self.cc_ended: frozenset[str] = frozenset()
         self.crm_deleted, self.cc_deleted = frozenset(inp.crm_deleted), frozenset(inp.cc_deleted)
@@ -89,6 +91,22 @@ class Context:
         if record is None or not s.first_run or s.cutoff is None:
             return True
         return record.updated_at >= s.cutoff
+
+    def crm_holders(self, values: Canonical) -> list[str]:
+        """Unlinked live Vtiger contacts of this run (changes and twins) with ``values``' email,
+        compared casefolded."""
+        if self.crm_by_email is None:
+            linked = {x.crm_id for x in self.inp.links if not x.tombstoned}
+            self.crm_by_email = {}
+            for record in (*self.inp.crm_changes, *self.inp.crm_twins):
+                if record.deleted or record.id in linked:
+                    continue
+                key = record.canonical.get(EMAIL, "").strip().casefold()
+                ids = self.crm_by_email.setdefault(key, [])
+                if record.id not in ids:
+                    ids.append(record.id)
+        key = values.get(EMAIL, "").strip().casefold()
+        return self.crm_by_email.get(key, []) if key else []
 
     def cc_record(self, cc_id: str) -> SideRecord | None:
         """The freshest CC record with ``cc_id`` among changes, twins and listings."""

@@ -191,7 +191,10 @@ def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
         # rule 12 → 11: the change wins. Tombstoned as "CC alive after a delete", so a create
         # that fails is planned again as a revival when its retry reads the CC contact.
         _tombstone(ctx, link, cc_deleted=True, source="crm")
-        create_crm_from_cc(ctx, cc, note="revived")
+        if not ctx.crm_holders(cc.canonical):
+            create_crm_from_cc(ctx, cc, note="revived")
+        # else Vtiger has the address under other contacts: they meet the CC contact as
+        # unlinked records (more than one: ambiguous; one alone took the pair over)
         return
     who = Target(link.crm_id, link.cc_id, name, "crm", snapshots=(link.crm_snapshot, None))
     if not s.to_cc:

@@ -110,7 +110,7 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
         else (live_crm, live_cc)
     )
     plan_unlinked(ctx, crm_new, cc_new, holding, linked)
-    enforce_consent(ctx, live)
+    enforce_consent(ctx, holding)  # a pair this run ends gets no consent write
     plan = ctx.plan
     plan.preview_required = settings.first_run and _overwrites(plan) > PREVIEW_LIMIT
     return plan
@@ -175,6 +175,8 @@ def _plan_tombstones(
             continue
         if link.cc_id in live_cc:
             rest = crm  # its CC contact is linked elsewhere now: never a second link
+        elif _held_in_crm(ctx, crm, cc):
+            continue  # other Vtiger contacts have its address: matched with them as unlinked
         else:
             rest = plan_tombstoned(ctx, link, crm, cc)
         done_crm.add(link.crm_id)
@@ -183,6 +185,14 @@ def _plan_tombstones(
             leftover[rest.id] = rest
     handled = {i: crm_by_id[i] for i in done_crm if i in crm_by_id and i not in leftover}
     return handled, done_cc
+
+
+def _held_in_crm(ctx: Context, crm: SideRecord | None, cc: SideRecord | None) -> bool:
+    """A CC contact back after its pair's Vtiger contact was deleted, whose address other
+    Vtiger contacts have: no new Vtiger record (rule 11) but a match with those."""
+    if cc is None or cc.deleted or (crm is not None and not crm.deleted):
+        return False
+    return bool(ctx.crm_holders(cc.canonical))
 
 
 def _unlinked(
