@@ -393,6 +393,56 @@ def crm_duplicate_created(m: SyncMachine) -> None:
     m.cc_change_email(base="p2@example.com", case=1, pick=8)
 
 
+def _seed22_synced(m: SyncMachine, seed: int = 360) -> None:
+    """Seed 22's world with its first faulted run settled."""
+    crm = [("p0@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0),
+           ("p5@example.com", 0, "0", 0), ("p3@example.com", 0, "0", 0)]  # fmt: skip
+    m.configure(direction="both", first_run=True, cc=[("p0@example.com", 0, False)],
+                scope="account", crm=crm)  # fmt: skip
+    m.run_with_faults(kind=500, probability=0.2, seed=seed, side="cc", writes=None)
+    m.quiet_point()
+
+
+def company_after_cc_edits(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples, second try): ``companies_are_names`` — Vtiger
+    organisation Globex, CC company Acme on a linked pair."""
+    _seed22_synced(m)
+    m.crm_delete_and_recreate(case=0, pick=0)
+    m.quiet_point()
+    m.contact_unsubscribes(pick=9)
+    m.contact_resubscribes(pick=7)
+    m.contact_unsubscribes(pick=8)
+    m.cc_edit(body={"company_name": "Acme"}, pick=1)
+    m.cc_change_email(base="p4@example.com", case=1, pick=1)
+    m.cc_edit(body={"company_name": "Acme"}, pick=8)
+    m.crm_change_email(base="p2@example.com", case=2, pick=10)
+
+
+def cc_delete_after_killed_runs(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples, second try): ``no_resurrection`` — a CC contact deleted
+    after two killed runs is live again."""
+    _seed22_synced(m)
+    m.contact_resubscribes(pick=3)
+    m.run_killed(apply=False, k=2, side="crm")
+    m.run_killed(apply=False, k=3, side="cc")
+    m.contact_resubscribes(pick=6)
+    m.crm_create(base="p0@example.com", case=2, name="Bo", optout="1", org=2)
+    m.cc_delete(pick=0)
+    m.contact_resubscribes(pick=5)
+    m.quiet_point()
+
+
+def ambiguous_after_recreate(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples, second try): ``counterparts`` — the Vtiger contact left
+    of an ambiguous pair keeps ``ambiguous_crm_duplicates``."""
+    _seed22_synced(m, seed=0)
+    m.crm_delete_and_recreate(case=0, pick=0)
+    m.quiet_point()
+    m.crm_delete(pick=0)
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.cc_delete(pick=0)
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -420,6 +470,9 @@ def crm_duplicate_created(m: SyncMachine) -> None:
         company_of_moved_pair,
         ambiguous_left_alone,
         crm_duplicate_created,
+        company_after_cc_edits,
+        cc_delete_after_killed_runs,
+        ambiguous_after_recreate,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

@@ -225,11 +225,13 @@ class Applier:
     def _skips(self, actions: list[Action]) -> None:
         items: list[RunItemWrite] = []
         for action in actions:
+            if action.kind == "skip" and action.attention:
+                # listed once per address; its candidates follow the plan even when the
+                # skip itself is not new (a new duplicate joined the others)
+                self.ctx.recorder.attention(action.attention)
             if action.kind == "skip" and action.new:
                 items.append(item_for(action, "skipped"))
                 self.ctx.tally.add(action.target, "skipped")
-                if action.attention:
-                    self.ctx.recorder.attention(action.attention)
         if items:
             self.ctx.recorder.items(items)
 

@@ -260,11 +260,12 @@ def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
 
 
 def _deleted_with_its_pair(ctx: Context, crm: SideRecord, cc: SideRecord) -> bool:
-    """The CC contact's pair ends in this run because a person deleted it, and this other
-    Vtiger contact with its email did not change after the delete: the delete is the newer
-    change and stands (rule 12; Vtiger's times have whole seconds, so a tie goes to the
-    delete)."""
-    return cc.id in ctx.cc_ended and crm.updated_at <= cc.updated_at
+    """The CC contact was deleted by a person — its pair ends in this run, or this Vtiger
+    contact is planned again only because its address was freed — and the Vtiger contact
+    did not change after the delete: the delete is the newer change and stands (rule 12;
+    Vtiger's times have whole seconds, so a tie goes to the delete)."""
+    again = cc.id in ctx.cc_ended or crm.id in ctx.inp.crm_rereads
+    return again and crm.updated_at <= cc.updated_at
 
 
 def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> None:

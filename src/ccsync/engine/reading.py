@@ -105,16 +105,19 @@ def find_twins(
     emails: Iterable[str],
     mapping: FieldMapping,
 ) -> list[SideRecord]:
-    """Records of ``connector``'s side holding one of ``emails`` (one lookup per email).
+    """Every record of ``connector``'s side holding one of ``emails`` (one lookup per email,
+    or none when this run's listing of the side was complete).
 
-    Records already read in this run are reused; a create whose answer was lost in an earlier
-    run is found here, so it is linked instead of created twice.
+    A create whose answer was lost in an earlier run is found here, so it is linked instead of
+    created twice; all the duplicates of an address are found, not only one read in this run.
     """
-    known = {email_of(r): r for r in read.mapped.values()}
-    out = {r.id: r for e in dict.fromkeys(emails) if (r := known.get(e)) is not None}
-    wanted = [e for e in dict.fromkeys(emails) if e not in known]
-    out.update((r.id, r) for r in holders(connector, read, wanted, mapping))
-    return list(out.values())
+    if not read.changes.complete:
+        return holders(connector, read, emails, mapping)
+    keys = set(emails)
+    found = [r for r in read.mapped.values() if email_of(r) in keys]
+    # a scoped listing (a CC list) may miss a holder outside it: look those addresses up
+    missing = keys - {email_of(r) for r in found}
+    return found + holders(connector, read, missing, mapping) if missing else found
 
 
 def holders(

@@ -115,7 +115,8 @@ class RunSteps:
         self._due: list[tuple[str, str]] = []
         self._retried: dict[str, tuple[str, datetime]] = {}
         self._moved: dict[str, frozenset[str]] = {}  # CRM id → addresses its pair lets go of
-        self._settled: list[int] = []  # attention items this run resolves
+        self._rereads: set[str] = set()  # Vtiger ids planned again although unchanged
+        self._settled: dict[int, str] = {}  # attention items this run resolves → email
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
         """Read, plan, apply and advance; returns the outcome (raises run-level errors)."""
@@ -139,9 +140,7 @@ class RunSteps:
             return StepsOutcome("preview", tally, {}, rows, required, matching_counts(plan))
         applier = self._apply(plan, reads, links, tally)
         self._settle_retries(applier)
-        with self.recorder.sessions.begin() as session:
-            for item_id in self._settled:
-                repos.resolve_attention(session, item_id)
+        self._resolve_settled(plan)
         self.recorder.hold([held_write(a) for a in held])
         touched = [a.crm_id for a in plan.crm if a.is_write and a.crm_id]
         crm_state = with_written(
@@ -241,6 +240,7 @@ class RunSteps:
             crm_optouts=optouts,
             crm_retries=self._retried,
             moved=self._moved,
+            crm_rereads=frozenset(self._rereads),
         )
 
     def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
@@ -302,15 +302,25 @@ class RunSteps:
                 i for i in ids if i not in gone and i in crm.mapped and not crm.mapped[i].deleted
             ]
             crm.extra_changes += [i for i in left if i not in changed]
+            self._rereads.update(i for i in left if i not in changed)
             emails = {email_of(crm.mapped[i]) for i in left}
             if len(left) < 2 or len(emails) > 1:
-                self._settled.append(item.id)  # resolved once the run's writes are applied
+                self._settled[item.id] = item.email  # resolved once the run's writes are applied
                 freed.add(item.email)
         if freed:  # the CC contact that has the address is planned again with what is left
             cc = reads["cc"]
             found = holders(self.cc, cc, freed, self.mapping)
             changed = {r.id for r in cc.changes.records} | set(cc.extra_changes)
             cc.extra_changes += [r.id for r in found if not r.deleted and r.id not in changed]
+
+    def _resolve_settled(self, plan: Plan) -> None:
+        """Resolve the ambiguities this run settled, unless its plan listed the address as
+        ambiguous again (a new duplicate came in the same run)."""
+        again = {str(a.attention.get("email")) for a in (*plan.crm, *plan.cc) if a.attention}
+        with self.recorder.sessions.begin() as session:
+            for item_id, email in self._settled.items():
+                if email not in again:
+                    repos.resolve_attention(session, item_id)
 
     def _freed_addresses(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
         """Addresses a pair lets go of in this run are looked up in Vtiger, and the unlinked
@@ -356,9 +366,9 @@ class RunSteps:
         found = holders(self.crm, crm, freed, self.mapping)
         live = {i for i, r in links.by_crm.items() if not r.tombstoned}
         changed = {r.id for r in crm.changes.records} | set(crm.extra_changes)
-        crm.extra_changes += [
-            r.id for r in found if not r.deleted and r.id not in live and r.id not in changed
-        ]
+        again = [r.id for r in found if not r.deleted and r.id not in live and r.id not in changed]
+        crm.extra_changes += again
+        self._rereads.update(again)
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""
