@@ -185,7 +185,7 @@ def admin_flow(page: Page, base: str, info: dict[str, object]) -> None:
 
 
 def preview_flow(page: Page, base: str) -> None:
-    """B1: the plan and the first-sync matching report before anything is written."""
+    """Preview (sync rule P4): the plan and the first-sync matching report before any write."""
     page.goto(f"{base}/connectors/1/log")
     page.get_by_role("link", name="Preview").click()
     page.get_by_role("button", name=re.compile("^Compute the preview")).click()

@@ -268,7 +268,7 @@ def no_resurrection(snap: Snapshot, links: list[Link], log: History) -> None:
             continue
         if side == "crm" and log.changed_since(log.concurrent_from.get(dead, step), partner):
             # Vtiger does not say when a record was deleted: a CC change since the last run
-            # and the delete are concurrent to ccsync, and rule 12 lets the change win
+            # and the delete are concurrent to ccsync, and sync rule D6 lets the change win
             continue
         revived = snap.crm_live(dead) if side == "crm" else snap.cc_live(dead)
         assert not revived, ("a deleted contact is live again", side, dead, email)

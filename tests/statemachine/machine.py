@@ -1,4 +1,5 @@
-"""The Hypothesis state machine of the whole sync in a harsh world (PRODUCT 3.4 under random work).
+"""The Hypothesis state machine of the whole sync in a harsh world (the sync rules of
+docs/sync-rules.md under random work).
 
 Emails come from a pool of six addresses in three spellings each, so values collide: duplicates
 in the CRM, email changes onto addresses in use, delete-and-recreate with the same email, CC

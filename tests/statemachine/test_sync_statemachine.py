@@ -1,4 +1,5 @@
-"""Random interleavings of people's work, runs, faults and kills; PRODUCT 3.4 at quiet points.
+"""Random interleavings of people's work, runs, faults and kills; the sync rules
+(docs/sync-rules.md) checked at quiet points.
 
 CI runs a fixed (derandomized) set of examples within its 120 s budget on a loaded 2-core
 machine; ``pytest -m slow tests/statemachine`` runs 2,000 random examples by hand.

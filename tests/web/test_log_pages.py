@@ -1,4 +1,4 @@
-"""Sync Log (S6), drill-down and CSV (S7), Debug Log (S8) and metrics on recorded runs."""
+"""Sync Log, drill-down and CSV, Debug Log and metrics on recorded runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Roles: admins alone reach settings; standard users only their own connectors (S14)."""
+"""Roles: admins alone reach settings; standard users only their own connectors."""
 
 from __future__ import annotations
 

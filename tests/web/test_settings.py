@@ -1,4 +1,4 @@
-"""OAuth Settings (S2) and Sync Settings (S4) with the API budget refusal (B6)."""
+"""OAuth Settings and Sync Settings with the API budget refusal (sync rule Q4)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Sign In against the real Constant Contact emulator (login + consent pages over loopback).
 
 Covers what the browser test does not: Deny, and a different CC account signing in later
-(PRODUCT 3.1: the old pairs are archived and the next run is a first run).
+(sync rule L4: the old pairs are archived and the next run is a first run).
 """
 
 from __future__ import annotations

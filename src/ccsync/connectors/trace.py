@@ -3,7 +3,7 @@
 Connectors build their ``httpx2.Client`` with ``event_hooks=trace_hooks(sink)``; every request and
 response then reaches ``sink`` as a ``TraceEntry`` whose URL, headers and bodies have had tokens,
 secrets, access keys, session ids and authorization codes replaced by ``***``. Bodies are capped at
-``MAX_BODY`` bytes (S8: 64 KB an entry).
+``MAX_BODY`` bytes (the Debug Log keeps 64 KB an entry).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Both sides are mapped into this form before anything is compared, so "did it change?" and
 "are the two sides equal?" are plain dictionary questions. Values are stripped strings and
 ``""`` means empty. The Constant Contact permission travels *beside* the canonical form as a
-``Consent`` and is never merged as a field: consent follows its own rules (PRODUCT 3.3, 1–5).
+``Consent`` and is never merged as a field: consent follows its own rules (sync rules C1–C5).
 
 Example::
 

@@ -121,7 +121,7 @@ class Applier:
             return
         for kind, side in (("delete", "cc"), ("unlist", "crm")):
             mine = [a for a in actions if a.kind == kind]
-            # tombstone_side "cc" records that the CC contact ended deleted (rule 11 revival)
+            # tombstone_side "cc" records that the CC contact ended deleted (sync rule D5)
             ids = [link.id for a in mine if (link := self.ctx.links.of(a.crm_id, a.cc_id))]
             if mine:
                 self.ctx.recorder.tombstoned(ids, side, [item_for(a, "deleted") for a in mine])
@@ -144,7 +144,7 @@ class Applier:
             entry = self.ctx.recorder.failed(action.target, side, record_id, str(exc), failure)
             if action.kind == "delete":
                 # the pair stays live until the delete is acknowledged; a change of the other
-                # side meanwhile meets the delete again (rule 12) instead of a gone record
+                # side meanwhile meets the delete again (sync rule D6) instead of a gone record
                 self._pending(action, f"{DELETED_PENDING}{side}")
             self.ctx.tally.failed += 1
             self.ctx.recorder.items([retry_item(action, exc, entry.attempts, entry.dead)])

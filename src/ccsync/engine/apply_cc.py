@@ -1,4 +1,4 @@
-"""Constant Contact writes of a plan (PRODUCT 3.2 step 6).
+"""Constant Contact writes of a plan (sync rules W1, W2, D2).
 
 * JSON import for creates the planner marked ``import_ok`` (CRM contacts with Email Opt Out 0,
   an email of ≤ 50 characters and no CC twin in any status), batched by the connector by bytes;

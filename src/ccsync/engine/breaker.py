@@ -1,4 +1,4 @@
-"""The circuit breaker (PRODUCT 3.3 rule 13), evaluated per target side on a plan.
+"""The circuit breaker (sync rule D8), evaluated per target side on a plan.
 
 It trips when the planned deletes on a side exceed max(5, min(100, 10% of linked pairs)), or
 when the planned creates after the first run exceed max(100, 50% of linked pairs). The tripped

@@ -1,4 +1,4 @@
-"""The settings of one connector as stored in ``connectors.settings`` (PRODUCT S2 + S4).
+"""The settings of one connector as stored in ``connectors.settings`` (OAuth and Sync Settings).
 
 One typed value, shared by the CLI, the web app and the runner, so every writer of the JSON
 uses the same keys. Secrets (client secret, access key) are not here: the store keeps them

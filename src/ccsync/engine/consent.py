@@ -1,11 +1,11 @@
-"""Consent beyond one run (issue 9 item 4): a pass over the finished plan.
+"""Consent beyond one run (issue 9 item 4; sync rule C6): a pass over the finished plan.
 
 No path may leave a person subscribed in Constant Contact while any Vtiger contact with that
 email is opted out. ``Context.write_cc`` already unsubscribes (or skips, for a create) every CC
 write whose email is opted out in the CRM; this pass adds an unsubscribe for CC contacts the run
 saw, or linked contacts whose email a Vtiger contact opted out of in this run, that no write of
 the plan touches — duplicates, email changes onto an opted-out address, list scope.
-A CC contact that re-subscribed itself in this run (rule 4) is left alone.
+A CC contact that re-subscribed itself in this run (sync rule C4) is left alone.
 """
 
 from __future__ import annotations

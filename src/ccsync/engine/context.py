@@ -306,7 +306,7 @@ def _import_ok(
     crm_optout: str,
     cc_unsubscribed: bool,
 ) -> bool:
-    """PRODUCT 3.2 step 6: which CC writes a JSON import row may carry."""
+    """Which CC writes a JSON import row may carry (sync rules W1, C5)."""
     if kind not in ("create", "update") or consent is not None or crm_optout == "1":
         return False
     if len(values.get(EMAIL, "")) > CC_IMPORT_EMAIL_MAX:

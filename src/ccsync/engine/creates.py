@@ -1,8 +1,8 @@
 """Records that appear on one side only: creates, and revivals of deleted CC contacts.
 
-Rule 5: a CRM contact with Email Opt Out = 1 and no CC twin is never imported; it is skipped
+Sync rule C5: a CRM contact with Email Opt Out = 1 and no CC twin is never imported; it is skipped
 (``crm_opted_out_not_in_cc``) unless "create as unsubscribed" is on (one ``POST`` each).
-Rule 10: a deleted CC twin is revived with a ``PUT`` (never ``POST``, never an import row);
+Sync rule D4: a deleted CC twin is revived with a ``PUT`` (never ``POST``, never an import row);
 a revived contact that was unsubscribed stays unsubscribed.
 """
 
@@ -36,7 +36,7 @@ def create_cc_from_crm(ctx: Context, crm: SideRecord) -> None:
 def revive(
     ctx: Context, crm: SideRecord, cc_id: str, permission: str | None, note: str = "revived"
 ) -> None:
-    """Plan the revival of a deleted CC contact with ``crm``'s values (rule 10).
+    """Plan the revival of a deleted CC contact with ``crm``'s values (sync rule D4).
 
     Args:
         ctx: the planner context.

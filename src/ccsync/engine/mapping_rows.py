@@ -1,4 +1,4 @@
-"""Declarative mapping rows and the default table of PRODUCT section 4.
+"""Declarative mapping rows and the default table (sync rule M1).
 
 A row links one Vtiger field (its API name, which is also the canonical key) to one place in a
 Constant Contact ``ContactResource``. ``kind`` says how the CC side is addressed:
@@ -191,7 +191,7 @@ def _extended_rows() -> list[MappingRow]:
 
 
 # Consent is never switched off with the extended rows: without Email Opt Out the planner could
-# not keep rules 1–5 (B3, "consent-safe by construction").
+# not keep sync rules C1–C7 (sync rule C8, "consent-safe by construction").
 CONSENT_ROW = MappingRow(
     EMAILOPTOUT, "email_address.permission_to_send", "both", "consent", transform="optout"
 )
@@ -217,7 +217,7 @@ def default_mapping(
     office_phone_as_work: bool = False,
     custom: Sequence[CustomField] = (),
 ) -> FieldMapping:
-    """The default mapping of PRODUCT section 4.
+    """The default mapping (sync rule M1).
 
     Args:
         extended: include the extended rows (title, company, mobile, home phone, other address,

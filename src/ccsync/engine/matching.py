@@ -1,4 +1,4 @@
-"""Unlinked records: matching by normalised email, identity rules 6–7, creates and revivals.
+"""Unlinked records: matching by normalised email (sync rules I2–I5), creates and revivals.
 
 Matching always looks at both sides in full (the runner hands the full listings on a first run
 and the email twins of every unlinked record afterwards), so an older twin is linked rather than
@@ -30,7 +30,7 @@ class _Group:
 
 
 def _identity_skip(ctx: Context, side: Side, record: SideRecord) -> bool:
-    """Skip a record whose email is empty or invalid (rule 6); True when skipped."""
+    """Skip a record whose email is empty or invalid (sync rule I3); True when skipped."""
     problem = email_problem(record.canonical.get(EMAIL, ""))
     if problem is None:
         return False
@@ -254,7 +254,7 @@ def _create_crm(ctx: Context, cc: SideRecord) -> None:
 def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
     """A retried write to a CC contact that was live then (not a revival) finds it deleted,
     and the Vtiger contact did not change since the failure: the person's delete is the newer
-    change and stands (rule 12)."""
+    change and stands (sync rule D7)."""
     failed = ctx.inp.crm_retries.get(crm.id)
     return failed is not None and failed[0] != "revive" and crm.updated_at <= failed[1]
 
@@ -262,7 +262,7 @@ def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
 def _deleted_with_its_pair(ctx: Context, crm: SideRecord, cc: SideRecord) -> bool:
     """The CC contact was deleted by a person — its pair ends in this run, or this Vtiger
     contact is planned again only because its address was freed — and the Vtiger contact
-    did not change after the delete: the delete is the newer change and stands (rule 12;
+    did not change after the delete: the delete is the newer change and stands (sync rule D7;
     Vtiger's times have whole seconds, so a tie goes to the delete)."""
     again = cc.id in ctx.cc_ended or crm.id in ctx.inp.crm_rereads
     return again and crm.updated_at <= cc.updated_at
@@ -273,7 +273,7 @@ def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> 
     if cc.deleted:
         report.cc_deleted_twins.append((crm.id, cc.id))
         if not interesting:
-            return  # rule 10 revives for a new or changed CRM contact, not an idle one
+            return  # sync rule D4 revives for a new or changed CRM contact, not an idle one
         if not ctx.may_push(crm):
             report.before_cutoff.append(crm.id)
         elif _deleted_after_failed_write(ctx, crm) or _deleted_with_its_pair(ctx, crm, cc):

@@ -1,7 +1,8 @@
-"""Field merge of one pair and the consent rules (PRODUCT 3.2 step 4, 3.3 rules 1–4).
+"""Field merge of one pair and the consent rules (sync rules M3, M4, C1–C4).
 
-Three-way merge (B2): against each side's last snapshot, a field changed on one side only is
-copied to the other; changed on both sides to different values, the conflict policy decides.
+Three-way merge (sync rule M3): against each side's last snapshot, a field changed on one side
+only is copied to the other; changed on both sides to different values, the conflict policy
+decides.
 First pairing (no snapshot): an empty side takes the other's value; both non-empty and
 different → the conflict policy; the email is never rewritten by a first match.
 """
@@ -200,7 +201,7 @@ class ConsentStep:
         crm_flag: ``"1"``/``"0"`` to write to Vtiger's Email Opt Out, or None.
         cc_permission: ``unsubscribed`` to PUT in CC, or None.
         reason: ``optout_sticky`` when Vtiger's 1→0 is reverted, else ``""``.
-        rule: the rule of PRODUCT 3.3 applied (0 = none).
+        rule: n when sync rule Cn applied (1 to 4; 0 = none).
     """
 
     crm_flag: str | None = None
@@ -215,7 +216,7 @@ NO_STEP = ConsentStep()
 def consent_step(
     crm_old: str | None, crm_new: str, perm_old: str | None, perm_new: str | None
 ) -> ConsentStep:
-    """Apply the consent rules 1–4 (they hold in every sync direction).
+    """Apply sync rules C1–C4 (they hold in every sync direction).
 
     Args:
         crm_old: Vtiger's Email Opt Out in the snapshot (None on a first pairing).

@@ -177,7 +177,7 @@ class PairSnapshots:
         permission = permission or (old.cc_permission if old else None)
         if permission == UNSUBSCRIBED and (crm_snap or {}).get(EMAILOPTOUT) == "0":
             # CC says unsubscribed (a revived contact stays so) but Vtiger does not know yet:
-            # leave the permission unrecorded, so the next run applies rule 1 to this pair
+            # leave the permission unrecorded, so the next run applies sync rule C1 to this pair
             permission = None
         return LinkWrite(
             crm_id=crm_id,

@@ -1,8 +1,9 @@
 """Planning of linked pairs: echo suppression, merge, consent, deletion and tombstones.
 
-Rules of PRODUCT 3.3 handled here: consent 1–4 (every direction), 8 (an email change is a field
-change of the pair), 9 (delete policies and tombstones), 10–12 (revive, CC revival of a
-tombstoned pair, Recycle-Bin restore, change wins over delete unless "delete wins").
+Sync rules handled here (docs/sync-rules.md): C1–C4 and C7 (every direction), I7 (an email
+change is a field change of the pair), I6 (take-over), D1–D3 (delete policies and tombstones),
+D4–D6 (revive, CC revival of a tombstoned pair, Recycle-Bin restore, change wins over delete
+unless "delete wins").
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def plan_link(ctx: Context, link: LinkState, crm: SideRecord | None, cc: SideRec
     """Plan one live link whose records changed, were deleted or left the scope."""
     if link.cc_id in ctx.cc_out and _unsubscribed_off_list(ctx, link, crm, cc):
         # list scope: CC drops the list memberships of a contact who unsubscribes. The
-        # unsubscribe still reaches Vtiger (rule 1) and the pair stays linked, so rule 3 keeps
+        # unsubscribe still reaches Vtiger (sync rule C1) and the pair stays linked, so C3 keeps
         # Email Opt Out at 1 while CC says unsubscribed.
         plan_pair(ctx, link, crm, cc)
         return
@@ -152,7 +153,7 @@ def _apply(
 
 
 def _tombstone(ctx: Context, link: LinkState, *, cc_deleted: bool, source: Side) -> None:
-    # The note tells the runner to store LinkState.cc_deleted, which rule 11 needs later.
+    # The note tells the runner to store LinkState.cc_deleted, which sync rule D5 needs later.
     who = Target(link.crm_id, link.cc_id, note="cc deleted" if cc_deleted else "", source=source)
     ctx.bookkeep("tombstone", source, who)
 
@@ -188,7 +189,7 @@ def _crm_deleted(ctx: Context, link: LinkState, cc: SideRecord | None) -> None:
     s = ctx.s
     name = _known_name(link, cc)
     if cc is not None and _cc_changed(link, cc) and not s.delete_wins and s.to_crm:
-        # rule 12 → 11: the change wins. Tombstoned as "CC alive after a delete", so a create
+        # sync rule D6 → D5: the change wins. Tombstoned as "CC alive after a delete", so a create
         # that fails is planned again as a revival when its retry reads the CC contact.
         _tombstone(ctx, link, cc_deleted=True, source="crm")
         if not ctx.crm_holders(cc.canonical):
@@ -213,7 +214,7 @@ def _cc_deleted(ctx: Context, link: LinkState, crm: SideRecord | None) -> None:
     s = ctx.s
     if _changed_after_delete(ctx, link, crm) and not s.delete_wins and s.to_cc:
         assert crm is not None
-        revive(ctx, crm, link.cc_id, link.cc_permission)  # rule 12 → 10: the change wins
+        revive(ctx, crm, link.cc_id, link.cc_permission)  # sync rule D6 → D4: the change wins
         return
     who = Target(link.crm_id, link.cc_id, _known_name(link, crm), "cc")
     if not s.to_crm or s.cc_delete_policy == "ignore":
@@ -241,8 +242,8 @@ def plan_tombstoned(
     """Plan a tombstoned pair whose records came back; returns a CRM record left unpaired.
 
     A Vtiger record restored from the Recycle Bin (same id, newer change) is re-linked when its
-    CC contact is alive, else that contact is revived (rule 10); a CC contact revived after a
-    mirrored delete gets a new Vtiger record (rule 11). Other changes on a tombstoned pair do
+    CC contact is alive, else that contact is revived (sync rule D4); a CC contact revived after a
+    mirrored delete gets a new Vtiger record (sync rule D5). Other changes on a tombstoned pair do
     not bring it back (``tombstoned``).
     """
     if crm is not None and not crm.deleted:
@@ -273,7 +274,7 @@ def plan_tombstoned(
     return None
 
 
-# -- delete and re-create (issue 9 item 5) ---------
+# -- delete and re-create (issue 9 item 5; sync rule I6) ---------
 
 
 def _address(snapshot: Canonical | None) -> str:

@@ -62,7 +62,7 @@ class LinkState:
     """A stored link with its last-synced snapshots (canonical, one per side).
 
     ``cc_deleted`` (tombstoned links only) says the CC contact was deleted when the pair was
-    tombstoned, so its coming back is a revival (rule 11).
+    tombstoned, so its coming back is a revival (sync rule D5).
     """
 
     crm_id: str
@@ -221,7 +221,7 @@ class Action:
 
 @dataclass(slots=True)
 class MatchingReport:
-    """The first-sync matching report of the Preview (B1); lists of ids."""
+    """The first-sync matching report of the Preview (sync rule P4); lists of ids."""
 
     matched: list[tuple[str, str]] = field(default_factory=list)
     ambiguous: list[tuple[str, ...]] = field(default_factory=list)

@@ -1,11 +1,11 @@
-"""The pure planner: what a run will write, skip and link (PRODUCT 3.2 steps 2–5, 3.3).
+"""The pure planner: what a run will write, skip and link (the sync rules of docs/sync-rules.md).
 
 No I/O and no clock: everything comes in through ``PlanInput`` and ``PlanSettings``.
 
 Example::
 
     plan = build_plan(PlanInput(crm_changes=[...], cc_changes=[...], links=[...]), settings)
-    applied, held = apply_breaker(plan, settings)     # rule 13 (engine.breaker)
+    applied, held = apply_breaker(plan, settings)     # sync rule D8 (engine.breaker)
 
 Runner contract:
 
@@ -14,9 +14,9 @@ Runner contract:
   new record to the source id.
 * After a write, store the written side's snapshot from the server's answer and the other side's
   from ``Action.snapshots``. Skips never change snapshots. ``resnapshot`` stores both.
-* ``tombstone`` with note ``cc deleted`` sets ``LinkState.cc_deleted`` (rule 11 needs it).
+* ``tombstone`` with note ``cc deleted`` sets ``LinkState.cc_deleted`` (sync rule D5 needs it).
 * Skips carry ``skip_key`` and ``fingerprint``: store them so the next plan counts a skip once
-  per change of the record (``Action.new``).
+  per change of the record (``Action.new``; sync rule N3).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _plan_tombstones(
 
 def _held_in_crm(ctx: Context, crm: SideRecord | None, cc: SideRecord | None) -> bool:
     """A CC contact back after its pair's Vtiger contact was deleted, whose address other
-    Vtiger contacts have: no new Vtiger record (rule 11) but a match with those."""
+    Vtiger contacts have: no new Vtiger record (sync rule D5) but a match with those."""
     if cc is None or cc.deleted or (crm is not None and not crm.deleted):
         return False
     return bool(ctx.crm_holders(cc.canonical))

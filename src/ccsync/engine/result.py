@@ -41,9 +41,9 @@ class RunResult:
         error: the run-level error message, if any.
         held: actions held by the circuit breaker, per side.
         preview: the planned actions when the run stopped at its Preview (or was a dry run).
-        matching: the first-sync matching report of that plan (B1): matched pairs, ambiguous
-            duplicates, records without email or last name, deleted or unsubscribed CC twins,
-            records before the Sync Records From cutoff — as counts.
+        matching: the first-sync matching report of that plan (sync rule P4): matched pairs,
+            ambiguous duplicates, records without email or last name, deleted or unsubscribed CC
+            twins, records before the Sync Records From cutoff — as counts.
     """
 
     run_id: int | None

@@ -1,4 +1,4 @@
-"""The steps of one run between taking the lease and releasing it (PRODUCT 3.2).
+"""The steps of one run between taking the lease and releasing it (sync rules Q1, W4).
 
 read (both sides, due retries, twins) → plan (pure) → circuit breaker → Preview stop → apply
 (each write recorded at once) → hold → advance watermarks (only now: every record of both change
@@ -262,7 +262,7 @@ class RunSteps:
                 continue
             crm_seen, cc_seen = row.crm_id in reads["crm"].mapped, row.cc_id in reads["cc"].mapped
             if row.pending.startswith(DELETED_PENDING):
-                # a delete not acknowledged yet: a change of the other side meets it (rule 12)
+                # a delete not acknowledged yet: a change of the other side meets it (sync rule D6)
                 gone: Side = "cc" if row.pending.endswith("cc") else "crm"
                 if (cc_seen and not crm_seen) if gone == "crm" else (crm_seen and not cc_seen):
                     self._missing[gone].append(row.crm_id if gone == "crm" else row.cc_id)
@@ -326,7 +326,7 @@ class RunSteps:
         """Addresses a pair lets go of in this run are looked up in Vtiger, and the unlinked
         contacts holding them are planned again: skipped ``email_already_linked`` while the pair
         held the address, they now take the CC contact over (its Vtiger contact was deleted),
-        meet the deleted CC contact (rule 12), or sync like any new contact (the pair moved to
+        meet the deleted CC contact (sync rule D7), or sync like any new contact (the pair moved to
         another address on both sides). One lookup per freed address; none in a quiet run."""
         crm, cc = reads["crm"], reads["cc"]
         crm_gone = {*crm.changes.deleted_ids, *self._missing["crm"]}

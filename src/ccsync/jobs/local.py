@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FREQUENCY_SECONDS: dict[str, int | None] = {k: (m * 60 or None) for k, m in FREQUENCIES.items()}
-"""Background Sync Frequency choices (S4) and their interval in seconds (None = off)."""
+"""Background Sync Frequency choices (Sync Settings) and their interval in seconds (None = off)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ class RunState:
 
 
 def purge_debug_log(sessions: sessionmaker[Session], retention_days: int) -> int:
-    """Delete Debug Log entries older than the retention (S8; run daily by the scheduler)."""
+    """Delete Debug Log entries older than the retention (Debug Log; run daily by the scheduler)."""
     from ccsync.store.repos.debuglog import purge_debug
 
     with sessions.begin() as session:
@@ -325,7 +325,7 @@ class LocalBackend:
         return resolve_held(self._settings, connector_id, confirm=confirm)
 
     def preview(self, connector_id: int) -> RunResult:
-        """B1: plan a run without writing anything (in the caller's thread)."""
+        """Preview (sync rule P4): plan a run without writing anything (in the caller's thread)."""
         return self._run(self._settings, connector_id, "preview", preview=True)
 
     def forget_failure(self, connector_id: int) -> None:

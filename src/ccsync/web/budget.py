@@ -1,4 +1,4 @@
-"""The daily Constant Contact API budget as Sync Settings shows and enforces it (B6).
+"""The daily Constant Contact API budget as Sync Settings shows and enforces it (sync rule Q4).
 
 Every connector on one Client ID shares CC's 10,000 calls a day. A quiet background run costs
 about ``CALLS_PER_QUIET_RUN`` calls (the ``updated_after`` and ``optout_after`` reads plus, at

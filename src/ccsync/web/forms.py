@@ -1,7 +1,7 @@
-"""Reading and saving the OAuth Settings (S2) and Sync Settings (S4) of a connector.
+"""Reading and saving the OAuth Settings and Sync Settings of a connector.
 
 Pages and the JSON API both go through here, so validation, the ``offline_access`` warning, the
-B6 budget refusal, Debug Mode's 24-hour expiry and rescheduling happen in one place.
+budget refusal (sync rule Q4), Debug Mode's 24-hour expiry and rescheduling happen in one place.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _http_url(
         errors.append(FieldError(field, f"{label} must be an http(s) URL."))
 
 
-# --- OAuth Settings (S2) -------------------------------------------------------------------
+# --- OAuth Settings ------------------------------------------------------------------------
 
 
 def oauth_form(ctx: WebContext, row: ConnectorRow) -> OAuthSettingsOut:
@@ -95,7 +95,7 @@ def oauth_errors(data: OAuthSettingsIn, has_secret: bool) -> list[FieldError]:
 def save_oauth(
     ctx: WebContext, row: ConnectorRow, data: OAuthSettingsIn
 ) -> tuple[list[FieldError], str | None]:
-    """Validate and store S2; returns ``(errors, warning)``."""
+    """Validate and store the OAuth Settings; returns ``(errors, warning)``."""
     errors = oauth_errors(data, bool(row.client_secret))
     if errors:
         return errors, None
@@ -119,7 +119,7 @@ def save_oauth(
     return [], warning
 
 
-# --- Sync Settings (S4) --------------------------------------------------------------------
+# --- Sync Settings -------------------------------------------------------------------------
 
 
 def _custom(settings: dict[str, Any]) -> list[CustomFieldIn]:
@@ -164,7 +164,7 @@ def _usages(ctx: WebContext) -> list[Usage]:
 
 
 def budget_for(ctx: WebContext, row: ConnectorRow, frequency: str, enabled: bool) -> BudgetCheck:
-    """B6: the projection with ``row`` at ``frequency``."""
+    """The budget projection (sync rule Q4) with ``row`` at ``frequency``."""
     client_id = ConnectorConfig.from_dict(row.settings).cc_client_id
     return check_frequency(_usages(ctx), row.id, client_id, frequency, enabled)
 
@@ -291,7 +291,8 @@ def _is_date(value: str) -> bool:
 
 
 def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[FieldError]:
-    """What is wrong with ``data``: invalid values, or a frequency over the budget (B6)."""
+    """What is wrong with ``data``: invalid values, or a frequency over the budget (sync
+    rule Q4)."""
     errors = _field_errors(data)
     if errors:
         return errors
@@ -313,7 +314,7 @@ def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> lis
 
 
 def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[FieldError]:
-    """Validate and store S4; reschedules the background job. Returns the errors."""
+    """Validate and store the Sync Settings; reschedules the background job. Returns the errors."""
     errors = sync_errors(ctx, row, data)
     if errors:
         return errors

@@ -2,7 +2,7 @@
 
 The protocol itself is authlib's, through ``ccsync.connectors.constantcontact``; this module
 keeps the per-browser values (``state``, PKCE verifier) in the signed session, stores the tokens
-in the connector's ``DbTokenStore`` and applies PRODUCT 3.1 when another CC account signs in:
+in the connector's ``DbTokenStore`` and applies sync rule L4 when another CC account signs in:
 the old links are archived and both change-read states are cleared, so the next run is a first
 run (matching by email, Preview when it would write much).
 """
@@ -134,7 +134,7 @@ ACTIVE = ("connected", "paused", "quota", "crm_auth")
 
 
 def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str | None:
-    """Another connector on the same CC account whose scope overlaps (3.1), by name."""
+    """Another connector on the same CC account whose scope overlaps (sync rule L4), by name."""
     mine = ConnectorConfig.from_dict(row.settings)
     with ctx.sessions() as session:
         others = [c for c in list_connectors(session) if c.id != row.id]

@@ -1,4 +1,5 @@
-"""Preview (B1) and the "needs attention" lists: held actions, dead letters, duplicates."""
+"""Preview (sync rule P4) and "needs attention": held actions (sync rule D8), dead letters
+(sync rule F1), ambiguous duplicates (sync rule I4)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ class ConnectorIn(BaseModel):
 
 
 class OAuthSettingsIn(BaseModel):
-    """S2: the Constant Contact application (the secret is kept when left empty)."""
+    """OAuth Settings: the Constant Contact application (the secret is kept when left empty)."""
 
     client_id: str = Field(min_length=1, max_length=255)
     client_secret: str = Field(default="", max_length=1000)
@@ -73,7 +73,7 @@ class OAuthSettingsIn(BaseModel):
 
 
 class OAuthSettingsOut(BaseModel):
-    """S2 as shown back: the secret masked."""
+    """OAuth Settings as shown back: the secret masked."""
 
     client_id: str
     secret_mask: str
@@ -96,7 +96,7 @@ class CustomFieldIn(BaseModel):
 
 
 class SyncSettingsIn(BaseModel):
-    """S4 plus scope, policies, Vtiger connection and mapping options (admins)."""
+    """Sync Settings plus scope, policies, Vtiger connection and mapping options (admins)."""
 
     sync_records_from: Literal["7d", "30d", "90d", "1y", "all", "date"] = "all"
     sync_records_date: str = Field("", max_length=10, description="YYYY-MM-DD when 'date'")
@@ -141,7 +141,7 @@ class MappingRowOut(BaseModel):
 
 
 class BudgetOut(BaseModel):
-    """The projected daily CC calls on this connector's Client ID (B6)."""
+    """The projected daily CC calls on this connector's Client ID (sync rule Q4)."""
 
     client_id: str
     projected: int
@@ -151,7 +151,7 @@ class BudgetOut(BaseModel):
 
 
 class SyncSettingsOut(SyncSettingsIn):
-    """S4 as shown back: the access key masked."""
+    """Sync Settings as shown back: the access key masked."""
 
     vtiger_access_key: str = ""
     access_key_mask: str = ""
@@ -278,7 +278,7 @@ class LinkIn(BaseModel):
 
 
 class PreviewOut(BaseModel):
-    """B1: what the next run would write."""
+    """The Preview (sync rule P4): what the next run would write."""
 
     status: str
     summary: dict[str, Counts]

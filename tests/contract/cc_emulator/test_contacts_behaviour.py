@@ -204,7 +204,7 @@ def test_owner_controls_act_like_the_web_app(cc: CC) -> None:
 
 
 def test_accounts_are_isolated(cc: CC) -> None:
-    """PRODUCT §5: several accounts on one application never see each other's contacts."""
+    """Several accounts on one application never see each other's contacts."""
     mine = cc.new_contact("shared@example.com")
     other = cc.grant(account=2)["access_token"]
     assert cc.api("GET", f"/contacts/{mine['contact_id']}", token=other).status_code == 404

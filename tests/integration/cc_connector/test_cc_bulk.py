@@ -1,4 +1,4 @@
-"""Bulk JSON import, read-back and bulk delete (PRODUCT 3.2 step 6, B6, 6. Efficiency)."""
+"""Bulk JSON import, read-back and bulk delete (sync rules W1, W2)."""
 
 from __future__ import annotations
 

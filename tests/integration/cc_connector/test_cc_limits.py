@@ -1,4 +1,4 @@
-"""Quota, throttling, faults and the shared 4/s limiter (PRODUCT B6, 6. Correctness)."""
+"""Quota, throttling, faults and the shared 4/s limiter (sync rule Q4)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _midnight_after(instant: datetime) -> datetime:
 def test_server_quota_stops_at_once_until_midnight(
     emu: Emulator, cc: ConstantContactConnector
 ) -> None:
-    """B6: quota_exceeded pauses until 00:00 UTC and is never retried."""
+    """Sync rule Q4: quota_exceeded pauses until 00:00 UTC and is never retried."""
     quota = {"error_key": "quota_exceeded", "error_message": "Limit Exceeded"}
     emu.faults(
         [
@@ -61,7 +61,7 @@ def test_server_quota_stops_at_once_until_midnight(
 def test_local_daily_budget_is_shared_and_stops_before_the_server(
     emu: Emulator, tmp_path: Path
 ) -> None:
-    """B6: one UTC-day budget for every connector of the application, checked before sending."""
+    """Sync rule Q4: one UTC-day budget for all connectors of the app, checked before sending."""
     budget = SqliteDailyBudget(tmp_path / "budget.sqlite")
     first = connector_for(emu, tmp_path / "a", budget=budget, daily_quota=3)
     second = connector_for(emu, tmp_path / "b", budget=budget, daily_quota=3)

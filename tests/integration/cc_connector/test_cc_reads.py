@@ -1,4 +1,4 @@
-"""Full reads, paging and change reads against the emulator (PRODUCT 3.2 step 1, 3.5, B3)."""
+"""Full reads, paging and change reads against the emulator (sync rules Q2, Q3, C1)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def cc(emu: Emulator, tmp_path: Path) -> Iterator[ConstantContactConnector]:
 
 
 def test_full_read_follows_every_page(emu: Emulator, cc: ConstantContactConnector) -> None:
-    """3.2 step 1: ``status=all`` through ``_links.next`` returns every contact once."""
+    """Sync rule Q2: ``status=all`` through ``_links.next`` returns every contact once."""
     emu.clear_counters()
     records = list(cc.read_all())
     stored = emu.all_contacts()
@@ -37,7 +37,7 @@ def test_full_read_follows_every_page(emu: Emulator, cc: ConstantContactConnecto
 
 
 def test_quiet_read_costs_two_calls(emu: Emulator, cc: ConstantContactConnector) -> None:
-    """3.5: after a full read, a read with no changes is one updated_after + one optout_after."""
+    """Sync rule Q3: after a full read, a quiet read is one updated_after + one optout_after."""
     emu.advance(3600)  # earlier tests' writes fall out of the overlap window
     first = cc.read_changes(None)
     assert first.complete and len(first.records) >= SEEDED
@@ -51,7 +51,7 @@ def test_quiet_read_costs_two_calls(emu: Emulator, cc: ConstantContactConnector)
 def test_changes_carry_edits_creates_deletes_and_unsubscribes(
     emu: Emulator, cc: ConstantContactConnector
 ) -> None:
-    """3.2 step 1 and B3: every kind of remote change shows up once, then the read is quiet."""
+    """Sync rules Q2 and C1: every kind of remote change shows up once, then the read is quiet."""
     emu.advance(3600)
     state = cc.read_changes(None).next_state
     victims = [c for c in emu.all_contacts() if not c.get("deleted_at")][:3]
@@ -74,7 +74,7 @@ def test_changes_carry_edits_creates_deletes_and_unsubscribes(
 def test_list_scope_reads_only_target_list_members(
     emu: Emulator, tmp_path: Path, closing: list[ConstantContactConnector]
 ) -> None:
-    """3.1: "only members of the target list(s)"; an unsubscribe takes the contact off it."""
+    """Sync rule L2: only members of the target list; an unsubscribe takes the contact off it."""
     emu.advance(3600)  # other tests' changes fall out of the overlap window
     settings = settings_for(emu, scope="lists", target_list="ccsync-scope-test")
     cc = connector_for(emu, tmp_path, settings=settings)
@@ -114,7 +114,7 @@ def pessimistic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 def test_pessimistic_deletes_need_the_count_probe(
     pessimistic: Emulator, tmp_path: Path, closing: list[ConstantContactConnector]
 ) -> None:
-    """3.5 (pessimistic reading): a delete that does not bump updated_at is found by the probe.
+    """Sync rule Q3, pessimistic: a delete that does not bump updated_at is found by the probe.
 
     Without the probe the delete is missed (the reason the probe exists); with it a quiet read
     costs three calls and a read after deletes adds one page of deleted contacts.
@@ -144,7 +144,7 @@ def test_pessimistic_deletes_need_the_count_probe(
 def test_pessimistic_unsubscribe_is_caught_by_optout_read(
     pessimistic: Emulator, tmp_path: Path, closing: list[ConstantContactConnector]
 ) -> None:
-    """B3: an opt-out that does not bump updated_at still arrives through optout_after."""
+    """Sync rule C1: an opt-out that does not bump updated_at still arrives through optout_after."""
     pessimistic.advance(3600)
     cc = connector_for(pessimistic, tmp_path)
     closing.append(cc)

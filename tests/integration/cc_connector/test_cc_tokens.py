@@ -1,4 +1,4 @@
-"""Token care (PRODUCT B7, S3, S9): rotation races, kills around the commit, sign-in, revoke."""
+"""Token care: rotation races, kills around the commit, sign-in, revoke."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _assert_grant_alive(emu: Emulator, tmp_path: Path, store: FileTokenStore) ->
 
 
 def test_threads_racing_on_a_rotating_token_refresh_once(emu: Emulator, tmp_path: Path) -> None:
-    """B7: two refreshers, one refresh; no invalid_grant; the stored pair stays alive."""
+    """Two refreshers, one refresh; no invalid_grant; the stored pair stays alive."""
     store = signed_in_store(emu, tmp_path / "tokens.json", expired=True)
     connectors = [connector_for(emu, tmp_path, store=FileTokenStore(store.path)) for _ in range(2)]
     barrier, results, errors = threading.Barrier(2), [], []
@@ -81,7 +81,7 @@ def test_threads_racing_on_a_rotating_token_refresh_once(emu: Emulator, tmp_path
 
 
 def test_processes_racing_on_a_rotating_token_refresh_once(emu: Emulator, tmp_path: Path) -> None:
-    """B7 across processes: the refresh lock and CAS are shared through the token store."""
+    """Across processes: the refresh lock and CAS are shared through the token store."""
     store = signed_in_store(emu, tmp_path / "tokens.json", expired=True)
     sync_dir = tmp_path / "sync"
     sync_dir.mkdir()
@@ -155,7 +155,7 @@ def _sign_in(emu: Emulator, tmp_path: Path, pkce: str) -> FileTokenStore:
 
 @pytest.mark.parametrize("pkce", ["on", "off"])
 def test_sign_in_then_revoke(emu: Emulator, tmp_path: Path, pkce: str) -> None:
-    """S3 + S9: authorization code (with and without PKCE), then revoke kills the grant."""
+    """Sign In: authorization code (with and without PKCE), then Revoke kills the grant."""
     store = _sign_in(emu, tmp_path, pkce)
     cc = connector_for(emu, tmp_path, store=store)
     try:

@@ -1,4 +1,4 @@
-"""Create, update, delete and 409 handling against the emulator (PRODUCT 3.3 rules 8–10)."""
+"""Create, update, delete and 409 handling against the emulator (sync rules I7, D4)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def cc(emu: Emulator, tmp_path: Path) -> Iterator[ConstantContactConnector]:
 
 
 def test_create_update_delete_round_trip(emu: Emulator, cc: ConstantContactConnector) -> None:
-    """3.2 step 6: POST creates on the target list; PUT keeps what it does not change."""
+    """Sync rule W2: POST creates on the target list; PUT keeps what it does not change."""
     created = cc.create(sample_contact(1, "rt"))
     target = cc.ensure_list(cc.settings.target_list)
     assert created.fields["list_memberships"] == [target]
@@ -41,7 +41,7 @@ def test_create_update_delete_round_trip(emu: Emulator, cc: ConstantContactConne
 
 
 def test_update_keeps_an_unsubscribe(emu: Emulator, cc: ConstantContactConnector) -> None:
-    """B3: a PUT of other fields never re-subscribes a contact who opted out."""
+    """Sync rule C5: a PUT of other fields never re-subscribes a contact who opted out."""
     created = cc.create(sample_contact(2, "consent"))
     emu.contact_unsubscribes(created.id)
     cc.update(created.id, {"first_name": "Still Out"})
@@ -54,7 +54,7 @@ def test_update_keeps_an_unsubscribe(emu: Emulator, cc: ConstantContactConnector
 def test_create_conflict_names_holder_and_status(
     emu: Emulator, cc: ConstantContactConnector
 ) -> None:
-    """3.3 rule 10: POST of a deleted contact's email is a 409 naming the deleted holder."""
+    """Sync rule D4: POST of a deleted contact's email is a 409 naming the deleted holder."""
     holder = cc.create(sample_contact(3, "dup"))
     cc.delete(holder.id)
     twin = sample_contact(3, "dup")
@@ -69,7 +69,7 @@ def test_create_conflict_names_holder_and_status(
 def test_email_change_onto_another_contact_is_a_conflict(
     emu: Emulator, cc: ConstantContactConnector
 ) -> None:
-    """3.3 rule 8: the update is skipped with cc_email_in_use naming that contact."""
+    """Sync rule I7: the update is skipped with cc_email_in_use naming that contact."""
     first = cc.create(sample_contact(4, "mail"))
     second = cc.create(sample_contact(5, "mail"))
     emu.contact_unsubscribes(first.id)

@@ -147,7 +147,7 @@ def test_change_meeting_an_unacknowledged_delete_revives_and_is_logged(world: Wo
 
     result = world.sync()
 
-    assert result.counts["crm"]["created"] == 1, "rule 12: the newer CC change wins"
+    assert result.counts["crm"]["created"] == 1, "sync rule D6: the newer CC change wins"
     [created] = [i for i in world.items(result.run_id or 0) if i.action == "created"]
     assert "revived" in (created.message or "")
     assert [c["firstname"] for c in world.crm_all()] == ["Still here"]

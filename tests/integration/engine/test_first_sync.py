@@ -1,4 +1,4 @@
-"""First sync both ways, matching by email, consent on the first run, the quiet run (3.5)."""
+"""First sync both ways, matching by email, consent on a first run, quiet run (sync rule Q3)."""
 
 from __future__ import annotations
 

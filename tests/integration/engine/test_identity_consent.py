@@ -65,7 +65,7 @@ def test_list_scope_linked_unsubscribe_reaches_vtiger_and_sticks(world: World) -
     assert _crm(world, crm_id)["emailoptout"] == "1"
     world.crm_edit(crm_id, emailoptout="0")
     world.until_quiet()
-    assert _crm(world, crm_id)["emailoptout"] == "1", "rule 3: sticky while CC unsubscribed"
+    assert _crm(world, crm_id)["emailoptout"] == "1", "sync rule C3: sticky while CC unsubscribed"
     assert _cc(world, cc_id)["email_address"]["permission_to_send"] == "unsubscribed"
 
 
@@ -103,7 +103,7 @@ def test_list_scope_off_list_unsubscribe_sets_opt_out_of_vtiger_twins(world: Wor
 def test_opted_out_duplicate_keeps_a_later_twin_from_being_subscribed(world: World) -> None:
     world.crm_create(lastname="Bee", email="dup@example.com", emailoptout="1")
     world.until_quiet()
-    assert world.cc_all() == [], "rule 5: an opted-out contact is not created in CC"
+    assert world.cc_all() == [], "sync rule C5: an opted-out contact is not created in CC"
     world.crm_create(lastname="Ay", email="DUP@Example.com")
 
     result = world.sync()

@@ -1,4 +1,8 @@
-"""PRODUCT 3.3 rules that involve I/O, end to end through both emulators."""
+"""Sync rules (docs/sync-rules.md) that involve I/O, end to end through both emulators.
+
+Test names keep the numbers of the product spec's list: rule1–rule4 are sync rules C1–C4,
+rule8 I7, rule9 D1, rule10 D4, rule12 D6.
+"""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def test_first_pairing_matches_deleted_and_unsubscribed_twins_in_report() -> Non
     )
     assert plan.report.cc_unsubscribed_twins == [("12x1", "c1")]
     assert plan.report.cc_deleted_twins == [("12x2", "c2")]
-    assert plan.crm[0].values == {"emailoptout": "1"}  # rule 1 on the first match
+    assert plan.crm[0].values == {"emailoptout": "1"}  # sync rule C1 on the first match
 
 
 def test_first_run_cutoff_bounds_propagation_but_not_matching() -> None:

@@ -1,4 +1,9 @@
-"""One named test per rule of PRODUCT 3.3 (the reason code or rule number in each name)."""
+"""One named test per consent, identity and deletion rule of docs/sync-rules.md.
+
+The names keep the numbers of the product spec's list (the reason code or that number in each
+name): 01–05 are sync rules C1–C5, 06 I3, 07 I4 and I5, 08 I7, 09 D1 and L3, 10 D4, 11 D5 and D3,
+12 D6, 13 D8 and P3.
+"""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def create_connector(
         session: an open session (the caller commits).
         name: unique name.
         owner_id: the user whose Vtiger contacts and CC account it syncs.
-        settings: OAuth (S2), sync (S4), scope, policy and mapping options as JSON.
+        settings: OAuth, sync, scope, policy and mapping options as JSON.
         client_secret: CC client secret (stored encrypted).
         vtiger_access_key: Vtiger access key (stored encrypted).
         status: initial status (one of ``CONNECTOR_STATUSES``).

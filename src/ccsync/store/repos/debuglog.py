@@ -1,4 +1,4 @@
-"""Debug-log entries: the redacted remote calls of runs in Debug Mode (S8)."""
+"""Debug-log entries: the redacted remote calls of runs in Debug Mode."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ccsync.store.repos.rows import DebugRow
 from ccsync.store.upsert import rowcount
 
 # Bodies arrive capped by the tracer; this bound only keeps a misbehaving caller from
-# storing more than S8 allows (64 KB plus the tracer's "more bytes not kept" note).
+# storing more than the Debug Log allows (64 KB plus the tracer's "more bytes not kept" note).
 _MAX_TEXT = MAX_BODY + 200
 _COLUMNS = columns_for(DebugRow, DebugEntry.__table__)
 

@@ -1,4 +1,5 @@
-"""JSON API: Preview/Confirm (B1) and "needs attention" (held, dead letters, duplicates)."""
+"""JSON API: Preview/Confirm (sync rules P3, P4) and "needs attention" (held, dead letters,
+duplicates)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sync Log (S6), drill-down with CSV (S7) and the Debug Log (S8)."""
+"""Sync Log (counted as sync rules N1–N6 say), drill-down with CSV and the Debug Log."""
 
 from __future__ import annotations
 

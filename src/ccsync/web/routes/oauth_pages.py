@@ -1,4 +1,4 @@
-"""OAuth Settings (S2), Sign In and its callback (S3), Revoke Access (S9)."""
+"""OAuth Settings, Sign In and its callback, Revoke Access."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ PKCE_CHOICES = {"pkce": ["Auto", "On", "Off"]}
 
 
 def _oauth_input(form: Any, has_secret: bool) -> tuple[OAuthSettingsIn, list[FieldError]]:
-    """The posted S2 and what is wrong with its values on their own (in words, by field)."""
+    """The posted OAuth Settings and what is wrong with its values on their own (in words, by
+    field)."""
     raw = {k: v if isinstance(v := form.get(k, ""), str) else "" for k in OAUTH_FIELDS}
     raw["pkce"] = raw["pkce"] or "auto"
     try:
@@ -63,7 +64,7 @@ def _oauth_input(form: Any, has_secret: bool) -> tuple[OAuthSettingsIn, list[Fie
 
 @router.post("/connectors/{connector_id}/oauth", response_class=HTMLResponse)
 async def oauth_save(request: Request, row: AdminConnectorDep) -> Response:
-    """Save S2; success goes back to the Sync window with a notification."""
+    """Save the OAuth Settings; success goes back to the Sync window with a notification."""
     ctx = get_ctx(request)
     data, errors = _oauth_input(await request.form(), bool(row.client_secret))
     warning = None

@@ -1,4 +1,5 @@
-"""Preview and Confirm (B1), and "needs attention": held actions, dead letters, duplicates."""
+"""Preview and Confirm (sync rules P3, P4), and "needs attention": held actions, dead letters,
+duplicates."""
 
 from __future__ import annotations
 

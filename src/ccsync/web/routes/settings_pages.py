@@ -1,4 +1,4 @@
-"""Sync Settings (S4, admins only) with the field mapping and the API budget (B6)."""
+"""Sync Settings (admins only) with the field mapping and the API budget (sync rule Q4)."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def _parse(form: Any) -> tuple[dict[str, Any], SyncSettingsIn | None, list[Field
 
 @router.post("/connectors/{connector_id}/settings", response_class=HTMLResponse)
 async def settings_save(request: Request, row: AdminConnectorDep) -> Response:
-    """Save S4 (refused when the frequency would break the API budget)."""
+    """Save the Sync Settings (refused when the frequency would break the API budget)."""
     ctx = get_ctx(request)
     form = await request.form()
     raw, data, errors = _parse(form)
