@@ -443,6 +443,30 @@ def ambiguous_after_recreate(m: SyncMachine) -> None:
     m.cc_delete(pick=0)
 
 
+SEED21B_CRM = [("p4@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0),
+               ("p0@example.com", 0, "1", 0)]  # fmt: skip
+
+
+def ambiguity_after_faulted_kills(m: SyncMachine) -> None:
+    """Seed 21 (1,000 slow examples, third try): ``counterparts`` — a Vtiger contact alone
+    with its address keeps ``ambiguous_crm_duplicates`` after killed and faulted runs."""
+    m.configure(direction="both", first_run=False, cc=[], scope="account", crm=SEED21B_CRM)
+    m.contact_resubscribes(pick=0)
+    m.crm_delete_and_recreate(case=0, pick=0)
+    m.run_killed(apply=True, k=1, side="cc")
+    m.crm_delete(pick=4)
+    m.run_killed(apply=True, k=2, side="cc")
+    m.run_with_faults(kind=500, probability=1.0, seed=121, side="cc",
+                      writes="POST|PUT|PATCH|DELETE")  # fmt: skip
+    m.crm_edit(field="firstname", pick=8, value=0)
+    m.contact_resubscribes(pick=3)
+    m.run_killed(apply=False, k=3, side="cc")
+    m.crm_opt_out(flag="1", pick=8)
+    m.crm_edit(field="firstname", pick=6, value=2)
+    m.crm_opt_out(flag="0", pick=10)
+    m.quiet_point()
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -473,6 +497,7 @@ def ambiguous_after_recreate(m: SyncMachine) -> None:
         company_after_cc_edits,
         cc_delete_after_killed_runs,
         ambiguous_after_recreate,
+        ambiguity_after_faulted_kills,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

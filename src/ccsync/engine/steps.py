@@ -249,8 +249,11 @@ class RunSteps:
         for record in crm.mapped.values():
             optout = record.canonical.get(EMAILOPTOUT, "0") == "1" and not record.deleted
             seen[record.id] = record.canonical.get(EMAIL, "").strip().casefold() if optout else None
+        # a full listing reports no deletions: what it lacks is gone (hidden, for a user who
+        # is not an admin — kept, since that contact's consent still holds)
+        complete = crm.changes.complete and self.crm.is_admin
         with self.recorder.sessions.begin() as session:
-            repos.put_optouts(session, self.recorder.connector_id, seen)
+            repos.put_optouts(session, self.recorder.connector_id, seen, complete=complete)
             return repos.optout_emails(session, self.recorder.connector_id)
 
     def _pending_partners(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:

@@ -23,6 +23,8 @@ def put_optouts(
     connector_id: int,
     seen: Mapping[str, str | None],
     now: datetime | None = None,
+    *,
+    complete: bool = False,
 ) -> None:
     """Store what a run read: CRM id → casefolded email when opted out, None when not (or gone).
 
@@ -31,11 +33,15 @@ def put_optouts(
         connector_id: the connector.
         seen: every Vtiger contact the run read (or found deleted) with its opted-out address.
         now: the time stamped on the rows.
+        complete: ``seen`` holds every live Vtiger contact (a full listing): a stored contact
+            not in it is gone, and its opt-out with it.
     """
     stamp = now or utcnow()
     held = select(CrmOptOut.crm_id).where(CrmOptOut.connector_id == connector_id)
     existing = set(session.scalars(held))
     cleared = [crm_id for crm_id, email in seen.items() if not email and crm_id in existing]
+    if complete:
+        cleared += [crm_id for crm_id in existing if crm_id not in seen]
     for start in range(0, len(cleared), CHUNK):
         chunk = cleared[start : start + CHUNK]
         session.execute(
