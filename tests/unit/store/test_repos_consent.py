@@ -21,6 +21,16 @@ def test_optouts_follow_what_runs_read(store: Store) -> None:
         assert repos.optout_emails(session, cid) == frozenset()
 
 
+def test_a_complete_listing_forgets_the_opt_outs_of_contacts_it_lacks(store: Store) -> None:
+    cid = store.connector_id
+    with store.sessions.begin() as session:
+        repos.put_optouts(session, cid, {"12x1": "a@example.com", "12x2": "b@example.com"})
+        repos.put_optouts(session, cid, {"12x2": "b@example.com"})  # an incremental read
+        assert repos.optout_emails(session, cid) == frozenset({"a@example.com", "b@example.com"})
+        repos.put_optouts(session, cid, {"12x2": "b@example.com"}, complete=True)
+        assert repos.optout_emails(session, cid) == frozenset({"b@example.com"})
+
+
 def test_a_pending_pair_is_listed_until_its_next_stored_write(store: Store) -> None:
     cid = store.connector_id
     snap = {"email": "a@example.com"}
