@@ -114,3 +114,27 @@ def test_the_banner_leads_to_a_preview_that_filters_pages_and_confirms(
         expect(page.get_by_text("First run confirmed.")).to_be_visible()
         browser.close()
     assert problems == []
+
+
+def test_each_filter_of_the_preview_sits_next_to_its_own_label(server: tuple[Proc, int]) -> None:
+    """At a desktop width the selects stretched to half the row, so "Action" ended the Target's
+    line and its select began the next one: every label is just left of its own select."""
+    proc, cid = server
+    base = proc.base_url
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            _sign_in(page, base)
+            page.goto(f"{base}/connectors/{cid}/preview")
+            form = page.get_by_role("form", name="Filter the planned actions")
+            for name in ("Target", "Action", "Reason"):
+                label = form.locator("label", has_text=name).bounding_box()
+                select = form.get_by_label(name, exact=True).bounding_box()
+                assert label is not None and select is not None
+                label_mid = label["y"] + label["height"] / 2
+                assert select["y"] <= label_mid <= select["y"] + select["height"], (width, name)
+                gap = select["x"] - (label["x"] + label["width"])
+                assert 0 <= gap <= 16, (width, name, gap)
+            page.close()
+        browser.close()
