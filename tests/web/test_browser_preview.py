@@ -138,3 +138,23 @@ def test_each_filter_of_the_preview_sits_next_to_its_own_label(server: tuple[Pro
                 assert 0 <= gap <= 16, (width, name, gap)
             page.close()
         browser.close()
+
+
+def test_the_sync_logs_run_dates_and_times_stay_on_one_line(server: tuple[Proc, int]) -> None:
+    """At 1280 wide the Runs table broke "2026-03-02" after its second hyphen."""
+    proc, cid = server
+    base = proc.base_url
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _sign_in(page, base)
+        page.goto(f"{base}/connectors/{cid}/log")
+        row = page.locator("table tbody tr", has=page.locator("a[href$='/log?run=1']")).first
+        expect(row).to_be_visible()
+        for cell in (row.locator("td").nth(0), row.locator("td").nth(1)):
+            lines = cell.evaluate(
+                "td => { const r = document.createRange(); r.selectNodeContents(td);"
+                " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+            )
+            assert lines == 1, cell.inner_text()
+        browser.close()
