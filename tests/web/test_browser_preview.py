@@ -114,3 +114,47 @@ def test_the_banner_leads_to_a_preview_that_filters_pages_and_confirms(
         expect(page.get_by_text("First run confirmed.")).to_be_visible()
         browser.close()
     assert problems == []
+
+
+def test_each_filter_of_the_preview_sits_next_to_its_own_label(server: tuple[Proc, int]) -> None:
+    """At a desktop width the selects stretched to half the row, so "Action" ended the Target's
+    line and its select began the next one: every label is just left of its own select."""
+    proc, cid = server
+    base = proc.base_url
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            _sign_in(page, base)
+            page.goto(f"{base}/connectors/{cid}/preview")
+            form = page.get_by_role("form", name="Filter the planned actions")
+            for name in ("Target", "Action", "Reason"):
+                label = form.locator("label", has_text=name).bounding_box()
+                select = form.get_by_label(name, exact=True).bounding_box()
+                assert label is not None and select is not None
+                label_mid = label["y"] + label["height"] / 2
+                assert select["y"] <= label_mid <= select["y"] + select["height"], (width, name)
+                gap = select["x"] - (label["x"] + label["width"])
+                assert 0 <= gap <= 16, (width, name, gap)
+            page.close()
+        browser.close()
+
+
+def test_the_sync_logs_run_dates_and_times_stay_on_one_line(server: tuple[Proc, int]) -> None:
+    """At 1280 wide the Runs table broke "2026-03-02" after its second hyphen."""
+    proc, cid = server
+    base = proc.base_url
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _sign_in(page, base)
+        page.goto(f"{base}/connectors/{cid}/log")
+        row = page.locator("table tbody tr", has=page.locator("a[href$='/log?run=1']")).first
+        expect(row).to_be_visible()
+        for cell in (row.locator("td").nth(0), row.locator("td").nth(1)):
+            lines = cell.evaluate(
+                "td => { const r = document.createRange(); r.selectNodeContents(td);"
+                " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+            )
+            assert lines == 1, cell.inner_text()
+        browser.close()

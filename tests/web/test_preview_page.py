@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
 from ccsync.jobs.backend import EnqueueResult
+from ccsync.store.models import Run
 from ccsync.store.repos.audit import list_events
 from ccsync.store.repos.rows import RunItemWrite
 from ccsync.store.repos.runs import add_run_items, finish_run, start_run
@@ -180,3 +181,34 @@ def test_a_standard_user_sees_the_banner_of_their_own_connector_only(
     held_first_run(env, env.admin_connector)
     assert "First sync stopped" not in user_client.get("/").text
     assert user_client.get(f"/connectors/{env.admin_connector}/preview").status_code == 403
+
+
+def test_the_matching_report_says_each_line_in_words(admin_client: TestClient, env: WebEnv) -> None:
+    """Its keys were shown as they are stored ("Cc deleted twins", "Before cutoff"): each line
+    says what it counts, in the words of the rest of the app."""
+    cid = env.admin_connector
+    run_id = held_first_run(env, cid)
+    report = dict.fromkeys(
+        ("matched", "ambiguous", "no_email", "invalid_email", "no_last_name",
+         "cc_deleted_twins", "cc_unsubscribed_twins", "before_cutoff"), 1,
+    )  # fmt: skip
+    with env.ctx.sessions.begin() as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        run.counts = {**run.counts, "matching": report}
+    page = admin_client.get(f"/connectors/{cid}/preview").text
+    table = page.split("First-sync matching report")[1].split("Planned actions")[0]
+    for words in (
+        "Matched by email",
+        "One email on several Vtiger contacts (skipped)",
+        "Without an email",
+        "With an invalid email",
+        "Without a last name (Vtiger requires one)",
+        "Matched a contact deleted in Constant Contact",
+        "Matched a contact unsubscribed in Constant Contact",
+        "Older than Sync Records From",
+        "Skipped: no last name",
+    ):
+        assert f'<th scope="row">{words}</th>' in table, words
+    for raw in ("twins", "cutoff", "Cc "):
+        assert raw not in table

@@ -2,6 +2,8 @@
 
 A validation skip counts once per change of the record, not on every run, so the runner keeps
 the fingerprint of every skip in its run item and hands the latest one back to the planner.
+A Preview's items (asked for, or a first run stopped at it) are only planned: they do not count
+as reported, so the run that applies reports those skips.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def last_skipped(recorder: Recorder, keys: Sequence[str]) -> dict[str, str]:
                     .join(Run, Run.id == RunItem.run_id)
                     .where(
                         Run.connector_id == recorder.connector_id,
+                        Run.status != "preview",  # a Preview's planned skips are not reported
                         RunItem.action == "skipped",
                         or_(column.in_(ids[start : start + CHUNK])),
                     )

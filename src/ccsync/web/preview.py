@@ -28,6 +28,17 @@ if TYPE_CHECKING:
 
 PLAN_PAGE = 50
 PLAN_ACTIONS = ("created", "updated", "skipped", "deleted")
+# The first-sync matching report's lines (the engine's ``MatchingReport`` fields) in words.
+MATCHING_WORDS = {
+    "matched": "Matched by email",
+    "ambiguous": "One email on several Vtiger contacts (skipped)",
+    "no_email": "Without an email",
+    "invalid_email": "With an invalid email",
+    "no_last_name": "Without a last name (Vtiger requires one)",
+    "cc_deleted_twins": "Matched a contact deleted in Constant Contact",
+    "cc_unsubscribed_twins": "Matched a contact unsubscribed in Constant Contact",
+    "before_cutoff": "Older than Sync Records From",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +143,13 @@ class PlanPage:
     def side_title(self, side: str) -> str:
         """ "Constant Contact" or "Vtiger CRM"."""
         return SIDE_TITLES.get(side, side)
+
+    @staticmethod
+    def matching_words(key: str) -> str:
+        """A line of the matching report in words ("skipped: <reason>" keeps its reason)."""
+        if key in MATCHING_WORDS:
+            return MATCHING_WORDS[key]
+        return key.replace("_", " ").capitalize()
 
 
 def shown_plan(ctx: WebContext, connector_id: int) -> RunRow | None:

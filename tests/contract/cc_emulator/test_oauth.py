@@ -254,3 +254,19 @@ def test_login_page_is_styled_and_shows_the_demo_logins(cc: CC) -> None:
     assert 'class="primary" type="submit" name="decision" value="allow">Allow Access' in (
         consent.text
     )
+
+
+def test_the_authorize_pages_carry_their_icon_so_no_browser_asks_for_a_missing_one(cc: CC) -> None:
+    """Without an icon of their own Chromium asked the emulator for /favicon.ico, a 404 that is
+    a console error on the login and consent pages of the demo (found by the e2e test)."""
+    login = _authorize(cc)
+    creds = {"username": "owner1@example.com", "password": "emulator-pass-1"}
+    consent = cc.http.post(
+        f"{AUTHZ}/authorize/login", data={"request_id": _hidden(login.text), **creds}
+    )
+    error = _authorize(cc, client_id="nobody")
+    assert error.status_code == 400
+    for page in (login, consent, error):
+        icon = re.search(r'<link rel="icon" href="([^"]+)">', page.text)
+        assert icon is not None, page.text[:300]
+        assert icon.group(1).startswith("data:image/svg+xml,")

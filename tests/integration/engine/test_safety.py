@@ -59,6 +59,25 @@ def test_a_stopped_first_run_stores_its_plan_for_the_preview_page(world: World) 
     assert len(world.cc_all()) == 2 and world.links() == [], "still nothing written"
 
 
+def test_skips_a_preview_planned_are_reported_by_the_run_that_applies_them(world: World) -> None:
+    """A Preview (asked for, or a first run stopped at it) writes nothing: the skips it planned
+    count in the Sync Log of the run that applies, once (the demo's Sync Log showed Skipped 0
+    after a confirmed first run whose Preview listed them)."""
+    for n in range(101):
+        world.crm_create(lastname=f"Many{n}", email=f"many{n}@example.com")
+    world.cc_create("cc-only@example.com", first_name="Cee")  # Vtiger needs a last name
+
+    assert world.sync(preview=True).status == "preview"
+    assert world.sync(confirm=False).status == "preview"
+    confirmed = world.sync(confirm=True)
+
+    assert confirmed.status == "succeeded", confirmed.error
+    assert confirmed.counts["crm"]["skipped"] == 1
+    skipped = [i for i in world.items(confirmed.run_id or 0) if i.action == "skipped"]
+    assert [(i.side, i.reason) for i in skipped] == [("crm", "no_last_name")]
+    assert world.sync().counts["crm"]["skipped"] == 0, "still counted once"
+
+
 def _pairs(world: World, n: int) -> list[str]:
     ids = [world.crm_create(lastname=f"P{i}", email=f"p{i}@example.com") for i in range(n)]
     world.until_quiet()
