@@ -47,7 +47,8 @@ from ccsync.errors import (
 from ccsync.settings import AppSettings
 from ccsync.store import repos
 from ccsync.store.crypto import configure_encryption
-from ccsync.store.db import make_engine, session_factory
+from ccsync.store.db import session_factory
+from ccsync.store.engines import make_engine
 from ccsync.store.lease import RunLease
 from ccsync.store.repos import ConnectorRow, RunItemWrite
 

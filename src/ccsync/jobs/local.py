@@ -133,7 +133,8 @@ class LeaseCheck:
     def __call__(self, connector_id: int) -> bool:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from ccsync.store.db import make_engine, session_factory
+        from ccsync.store.db import session_factory
+        from ccsync.store.engines import make_engine
         from ccsync.store.lease import lease_busy
 
         with self._lock:
