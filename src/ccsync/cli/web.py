@@ -8,10 +8,10 @@ import threading
 from pathlib import Path
 
 import typer
-import uvicorn
 
 from ccsync.cli.common import console, fail, load_settings, store
-from ccsync.emulators.serve import bind
+from ccsync.cli.demo import run_demo
+from ccsync.cli.serving import run_app
 from ccsync.store.repos.audit import record_event
 from ccsync.store.repos.rows import AlreadyExists
 from ccsync.store.repos.users import create_user, get_user_by_name
@@ -43,20 +43,6 @@ def serve(
             highlight=False,
         )
     run_app(app, host, port, f"ccsync listening on http://{host}:{{port}}")
-
-
-def run_app(app: object, host: str, port: int, announce: str) -> None:
-    """Serve an ASGI ``app`` on a bound socket; print ``announce`` (with ``{port}``) when ready."""
-    sock = bind(host, port)
-    console.print(announce.format(port=sock.getsockname()[1]), highlight=False)
-    # Browsers keep connections open; a bounded graceful shutdown lets Ctrl-C/SIGTERM finish.
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=3,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
 
 
 def worker() -> None:
@@ -138,8 +124,6 @@ def demo(
     contacts: int = typer.Option(200, help="Seeded contacts on each side."),
 ) -> None:
     """Run the offline demo: both emulators, the web app, a demo admin and a connector."""
-    from ccsync.demo import run_demo
-
     run_demo(host=host, port=port, data_dir=data_dir, contacts=contacts)
 
 
