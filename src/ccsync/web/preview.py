@@ -8,7 +8,6 @@ Preview page filters and pages through them without reading either system again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from ccsync.engine.config import ConnectorConfig
@@ -20,11 +19,9 @@ from ccsync.store.repos.runs import (
     reason_counts,
     set_preview_required,
 )
+from ccsync.web.context import WebContext
 from ccsync.web.templating import local_time
 from ccsync.web.views import SIDE_TITLES, ItemView, item_view, normal_counts
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 PLAN_PAGE = 50
 PLAN_ACTIONS = ("created", "updated", "skipped", "deleted")
