@@ -20,13 +20,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ccsync.engine.config import FREQUENCIES, ConnectorConfig
+from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
 from ccsync.jobs.backend import EnqueueResult
 from ccsync.store.repos.connectors import list_connectors
 
@@ -155,14 +156,6 @@ class LeaseCheck:
                 self._engine = None
 
 
-def _execute_run(*args: Any, **kwargs: Any) -> RunResult:
-    # Imported on first use: the runner pulls in both connectors and the engine.
-    from ccsync.jobs.backend import execute_run
-
-    result: RunResult = execute_run(*args, **kwargs)
-    return result
-
-
 class LocalBackend:
     """``JobBackend`` on an in-process APScheduler ``BackgroundScheduler``."""
 
@@ -178,7 +171,7 @@ class LocalBackend:
     ) -> None:
         self._settings = settings
         self._schedules = schedules
-        self._run = run or _execute_run
+        self._run = run or execute_run
         self._busy_elsewhere = busy_elsewhere or LeaseCheck(settings)
         self._housekeeping = housekeeping
         self._background_on = True
@@ -321,13 +314,15 @@ class LocalBackend:
 
     def resolve_held(self, connector_id: int, *, confirm: bool) -> RunResult:
         """Confirm (re-check and apply) or Discard the circuit breaker's held actions."""
-        from ccsync.engine.runner import resolve_held
-
         return resolve_held(self._settings, connector_id, confirm=confirm)
 
     def preview(self, connector_id: int) -> RunResult:
         """B1: plan a run without writing anything (in the caller's thread)."""
         return self._run(self._settings, connector_id, "preview", preview=True)
+
+    def discard_first_run(self, connector_id: int) -> bool:
+        """Discard a first run waiting at its Preview (``False``: none was waiting)."""
+        return discard_first_run(self._settings, connector_id)
 
     def forget_failure(self, connector_id: int) -> None:
         """Drop the last run's failure from the live state (its cause was fixed: a sign-in,
