@@ -296,6 +296,7 @@ def _serve_until_stopped(app: object, host: str, port: int) -> None:
 
 def run_demo(host: str, port: int, data_dir: Path | None, contacts: int) -> None:
     """Start everything, print the banner, serve until interrupted, then clean up."""
+    # Imported here: the other commands start without loading FastAPI and the web layer.
     from ccsync.web.app import create_app
 
     temp = data_dir is None

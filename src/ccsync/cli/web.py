@@ -12,6 +12,8 @@ import typer
 from ccsync.cli.common import console, fail, load_settings, store
 from ccsync.cli.demo import run_demo
 from ccsync.cli.serving import run_app
+from ccsync.store.crypto import configure_encryption
+from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.audit import record_event
 from ccsync.store.repos.rows import AlreadyExists
 from ccsync.store.repos.users import create_user, get_user_by_name
@@ -30,6 +32,7 @@ def serve(
     ),
 ) -> None:
     """Run the web app (and, by default, the background scheduler)."""
+    # Imported here: the other commands start without loading FastAPI and the web layer.
     from ccsync.web.app import create_app
     from ccsync.web.auth import ensure_first_admin
 
@@ -47,9 +50,8 @@ def serve(
 
 def worker() -> None:
     """Run only the background scheduler (no web app), until interrupted."""
+    # Imported here, like the web app in `serve`: other commands start without APScheduler.
     from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
-    from ccsync.store.crypto import configure_encryption
-    from ccsync.store.db import init_db, session_factory
 
     settings = load_settings()
     configure_encryption(settings.fernet_keys)

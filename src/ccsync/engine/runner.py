@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import TraceBuffer, build_cc, build_crm, debug_on
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress, RunResult
@@ -287,8 +288,6 @@ def _cutoff(sessions: sessionmaker[Session], row: ConnectorRow) -> datetime | No
     """The first-run cutoff, fixed once and stored on the connector."""
     if row.first_run_cutoff is not None:
         return row.first_run_cutoff
-    from ccsync.engine.config import ConnectorConfig
-
     cutoff = first_run_cutoff(ConnectorConfig.from_dict(row.settings))
     if cutoff is not None:
         with sessions.begin() as session:

@@ -25,11 +25,16 @@ from typing import TYPE_CHECKING
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccsync.engine.config import FREQUENCIES, ConnectorConfig
 from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
 from ccsync.jobs.backend import EnqueueResult
+from ccsync.store.db import session_factory
+from ccsync.store.engines import make_engine
+from ccsync.store.lease import lease_busy
 from ccsync.store.repos.connectors import list_connectors
+from ccsync.store.repos.debuglog import purge_debug
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -110,8 +115,6 @@ class RunState:
 
 def purge_debug_log(sessions: sessionmaker[Session], retention_days: int) -> int:
     """Delete Debug Log entries older than the retention (S8; run daily by the scheduler)."""
-    from ccsync.store.repos.debuglog import purge_debug
-
     with sessions.begin() as session:
         return purge_debug(session, datetime.now(UTC) - timedelta(days=retention_days))
 
@@ -132,12 +135,6 @@ class LeaseCheck:
         self._engine: Engine | None = None
 
     def __call__(self, connector_id: int) -> bool:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from ccsync.store.db import session_factory
-        from ccsync.store.engines import make_engine
-        from ccsync.store.lease import lease_busy
-
         with self._lock:
             if self._engine is None:
                 self._engine = make_engine(self._settings.database_url)
