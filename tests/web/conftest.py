@@ -15,7 +15,8 @@ from ccsync.engine.config import ConnectorConfig
 from ccsync.settings import get_settings
 from ccsync.store.repos.connectors import create_connector
 from ccsync.store.repos.users import create_user
-from ccsync.web.app import WebContext, create_app
+from ccsync.web.app import create_app
+from ccsync.web.context import WebContext
 
 ADMIN = ("boss", "boss-password-1")
 USER = ("joe", "joe-password-12")

@@ -175,6 +175,26 @@ def test_discard_ends_the_wait_and_writes_nothing(admin_client: TestClient, env:
     assert "No first run waits" in admin_client.get(again.headers["location"]).text
 
 
+def test_discard_goes_through_the_job_backend(
+    admin_client: TestClient, env: WebEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = env.admin_connector
+    held_first_run(env, cid)
+    calls: list[int] = []
+
+    def discard(connector_id: int) -> bool:
+        calls.append(connector_id)
+        return True
+
+    monkeypatch.setattr(env.ctx.backend, "discard_first_run", discard)
+    token = csrf(admin_client)
+    answer = admin_client.post(f"/connectors/{cid}/preview/discard", data={"csrftoken": token})
+    assert answer.status_code == 303
+    assert calls == [cid]
+    # the stand-in discarded nothing: the first run still waits, so nothing else wrote to it
+    assert BANNER in admin_client.get("/").text
+
+
 def test_a_standard_user_sees_the_banner_of_their_own_connector_only(
     user_client: TestClient, env: WebEnv
 ) -> None:

@@ -150,7 +150,8 @@ def test_a_read_only_postgres_database_is_recognised() -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from ccsync.store.db import init_db, make_engine
+    from ccsync.store.db import init_db
+    from ccsync.store.engines import make_engine
     from ccsync.store.writable import is_read_only_error, write_problem
 
     admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

@@ -7,6 +7,7 @@ import typer
 from ccsync.cli import connector, db, emulate, web
 from ccsync.cli import log as log_cmd
 from ccsync.cli import sync as sync_cmd
+from ccsync.cli.common import database_errors
 
 app = typer.Typer(
     name="ccsync",
@@ -26,7 +27,5 @@ app.command("log")(log_cmd.log)
 
 def main() -> None:
     """Console-script entry point (a database failure is one clear line, not a traceback)."""
-    from ccsync.cli.common import database_errors
-
     with database_errors():
         app()

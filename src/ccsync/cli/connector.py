@@ -20,6 +20,7 @@ import typer
 from rich.table import Table
 
 from ccsync.cli.common import connector_by_name, console, fail, load_settings, store
+from ccsync.cli.oauth import authorize, revoke
 from ccsync.engine.config import ConnectorConfig
 from ccsync.errors import ConfigError
 from ccsync.store import repos
@@ -267,12 +268,6 @@ def remove(
     console.print(f"Connector [bold]{name}[/bold] removed.")
 
 
-def _register() -> None:
-    from ccsync.cli.oauth import authorize, revoke
-
-    app.command("authorize")(authorize)
-    app.command("revoke")(revoke)
-
-
-_register()
+app.command("authorize")(authorize)
+app.command("revoke")(revoke)
 __all__ = ["app", "load_settings"]

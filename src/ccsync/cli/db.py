@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from ccsync.cli.common import console, load_settings, store
-from ccsync.store.crypto import rotate_all
-from ccsync.store.db import make_engine
+from ccsync.store.engines import make_engine
 from ccsync.store.migrations import current_revision, downgrade, head_revision, upgrade
+from ccsync.store.rotation import rotate_all
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 

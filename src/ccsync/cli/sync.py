@@ -1,8 +1,9 @@
 """``ccsync sync``, ``ccsync preview`` and ``ccsync held``: runs in the foreground.
 
-``sync`` runs through the same backend entry point as the web app and the scheduler
-(``ForegroundBackend`` → ``execute_run``), with a progress bar; ``--json`` prints one JSON
-object instead (run id, status, the two count tables, conflicts, calls per side, duration).
+All three start their work through the job backend, like the web app and the scheduler
+(``ForegroundBackend``: ``run_now``, ``preview``, ``resolve_held``, in the foreground). ``sync``
+shows a progress bar; ``--json`` prints one JSON object instead (run id, status, the two count
+tables, conflicts, calls per side, duration).
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ from rich.table import Table
 from ccsync.cli.common import connector_by_name, console, database_errors, load_settings, store
 from ccsync.engine.result import Progress as RunProgress
 from ccsync.engine.result import RunResult
-from ccsync.engine.runner import execute_run, resolve_held
-from ccsync.jobs.backend import ForegroundBackend
+from ccsync.jobs.backend import ForegroundBackend, JobBackend
+from ccsync.settings import AppSettings
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 EXIT_FAILED = 1
 EXIT_STOPPED = 2  # stopped at the Preview, or busy: nothing went wrong, nothing was written
+
+
+def backend(settings: AppSettings) -> JobBackend:
+    """The backend the CLI starts its work on: it runs everything in the foreground."""
+    return ForegroundBackend(settings)
 
 
 @contextmanager
@@ -96,7 +102,7 @@ def sync(
         connector_id = _resolve(name)
         with _bar(not as_json) as bar:
             callback = _callback(bar)
-            result = ForegroundBackend(settings).run_now(
+            result = backend(settings).run_now(
                 connector_id,
                 "cli",
                 confirm=confirm,
@@ -110,7 +116,7 @@ def preview(name: str, as_json: JsonOut = False) -> None:
     """Show what a run would do now (nothing is written)."""
     settings = load_settings()
     with database_errors(as_json):
-        result = execute_run(settings, _resolve(name), "preview", preview=True)
+        result = backend(settings).preview(_resolve(name))
     if as_json:
         typer.echo(json.dumps(result.to_json(), sort_keys=True))
         raise typer.Exit(0 if result.status == "preview" else EXIT_FAILED)
@@ -144,6 +150,6 @@ def held(
         raise typer.Exit(EXIT_FAILED)
     settings = load_settings()
     with database_errors(as_json):
-        result = resolve_held(settings, _resolve(name), confirm=confirm)
+        result = backend(settings).resolve_held(_resolve(name), confirm=confirm)
     _print(result, as_json)
     raise typer.Exit(_exit_code(result))

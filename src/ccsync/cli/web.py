@@ -8,10 +8,12 @@ import threading
 from pathlib import Path
 
 import typer
-import uvicorn
 
 from ccsync.cli.common import console, fail, load_settings, store
-from ccsync.emulators.serve import bind
+from ccsync.cli.demo import run_demo
+from ccsync.cli.serving import run_app
+from ccsync.store.crypto import configure_encryption
+from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.audit import record_event
 from ccsync.store.repos.rows import AlreadyExists
 from ccsync.store.repos.users import create_user, get_user_by_name
@@ -30,6 +32,7 @@ def serve(
     ),
 ) -> None:
     """Run the web app (and, by default, the background scheduler)."""
+    # Imported here: the other commands start without loading FastAPI and the web layer.
     from ccsync.web.app import create_app
     from ccsync.web.auth import ensure_first_admin
 
@@ -45,25 +48,10 @@ def serve(
     run_app(app, host, port, f"ccsync listening on http://{host}:{{port}}")
 
 
-def run_app(app: object, host: str, port: int, announce: str) -> None:
-    """Serve an ASGI ``app`` on a bound socket; print ``announce`` (with ``{port}``) when ready."""
-    sock = bind(host, port)
-    console.print(announce.format(port=sock.getsockname()[1]), highlight=False)
-    # Browsers keep connections open; a bounded graceful shutdown lets Ctrl-C/SIGTERM finish.
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=3,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
-
-
 def worker() -> None:
     """Run only the background scheduler (no web app), until interrupted."""
+    # Imported here, like the web app in `serve`: other commands start without APScheduler.
     from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
-    from ccsync.store.crypto import configure_encryption
-    from ccsync.store.db import init_db, session_factory
 
     settings = load_settings()
     configure_encryption(settings.fernet_keys)
@@ -138,8 +126,6 @@ def demo(
     contacts: int = typer.Option(200, help="Seeded contacts on each side."),
 ) -> None:
     """Run the offline demo: both emulators, the web app, a demo admin and a connector."""
-    from ccsync.demo import run_demo
-
     run_demo(host=host, port=port, data_dir=data_dir, contacts=contacts)
 
 

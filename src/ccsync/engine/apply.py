@@ -34,12 +34,12 @@ from ccsync.engine.pairs import TOOK_OVER
 from ccsync.engine.plan_types import Action, Plan
 from ccsync.engine.reading import SideRead
 from ccsync.engine.recording import Recorder
+from ccsync.engine.write_report import Written
 from ccsync.errors import RecordConflict, RetriableError, SkippableRecordError
 from ccsync.store import repos
 from ccsync.store.repos import LinkWrite, RunItemWrite
 
 Progress = Callable[[str, int, int], None]
-Written = tuple[Action, RemoteRecord | None, str, str]
 DELETED_PENDING = "deleted:"  # links.pending of a delete not acknowledged yet, + side
 STORM = 10  # consecutive retriable write failures that end the run (a storm of 5xx)
 

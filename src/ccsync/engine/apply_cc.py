@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccsync.connectors.base import RemoteRecord
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
@@ -30,10 +30,8 @@ from ccsync.engine.mapping import (
 from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
+from ccsync.engine.write_report import WriteReport, Written
 from ccsync.errors import FatalError, RecordConflict, RecordNotFound, RetriableError, SyncError
-
-if TYPE_CHECKING:
-    from ccsync.engine.apply import Applier, Written
 
 IMPORT_MIN = 5  # below this, one POST each is cheaper than import + poll + read-back
 BULK_DELETE_MIN = 5
@@ -50,7 +48,7 @@ class CcWriter:
         mapping: FieldMapping,
         config: ConnectorConfig,
         read: SideRead,
-        owner: Applier,
+        owner: WriteReport,
     ) -> None:
         self.cc = cc
         self.mapping = mapping

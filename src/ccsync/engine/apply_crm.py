@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccsync.connectors.base import RemoteRecord
 from ccsync.connectors.vtiger.connector import VtigerConnector, WriteResult
@@ -19,10 +19,8 @@ from ccsync.engine.outcome import before_write
 from ccsync.engine.plan_types import Action
 from ccsync.engine.reading import SideRead
 from ccsync.engine.validation import Issue
+from ccsync.engine.write_report import WriteReport
 from ccsync.errors import ConfigError, FatalError, SyncError
-
-if TYPE_CHECKING:
-    from ccsync.engine.apply import Applier
 
 TZ_TOLERANCE_S = 60.0
 ACCOUNT = "account_id"  # the organisation, as its name (the connector maps name ⇄ reference)
@@ -36,7 +34,7 @@ class CrmWriter:
     """Writes one plan's Vtiger actions and reports each outcome to the ``Applier``."""
 
     def __init__(
-        self, crm: VtigerConnector, mapping: FieldMapping, read: SideRead, owner: Applier
+        self, crm: VtigerConnector, mapping: FieldMapping, read: SideRead, owner: WriteReport
     ) -> None:
         self.crm = crm
         self.mapping = mapping

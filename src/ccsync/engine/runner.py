@@ -1,4 +1,5 @@
-"""The one entry point of a run: ``execute_run`` (and ``resolve_held`` for held actions).
+"""The one entry point of a run: ``execute_run`` (``resolve_held`` for held actions,
+``discard_first_run`` for a first run waiting at its Preview).
 
 Every backend (the CLI's foreground backend, the web app's APScheduler backend) ends here. A run
 takes the connector's lease (renewed while it works), does ``engine.steps``, records the run and
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import TraceBuffer, build_cc, build_crm, debug_on
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress, RunResult
@@ -47,9 +49,11 @@ from ccsync.errors import (
 from ccsync.settings import AppSettings
 from ccsync.store import repos
 from ccsync.store.crypto import configure_encryption
-from ccsync.store.db import make_engine, session_factory
+from ccsync.store.db import session_factory
+from ccsync.store.engines import make_engine
 from ccsync.store.lease import RunLease
 from ccsync.store.repos import ConnectorRow, RunItemWrite
+from ccsync.store.repos.runs import set_preview_required, waiting_first_run
 
 LEASE_RENEW_S = 30.0
 NOT_RUNNABLE = {
@@ -103,6 +107,23 @@ def resolve_held(
         return _discard(settings, connector_id, held)
     options = RunOptions(confirm=True, breaker=False, pop_held=True)
     return _leased(settings, connector_id, "confirm_held", options, progress)
+
+
+def discard_first_run(settings: AppSettings, connector_id: int) -> bool:
+    """Discard a first run that stopped at its Preview: it no longer waits for Confirm.
+
+    Nothing was written; the next run plans again and stops at its Preview again when it would
+    still write that much.
+
+    Returns:
+        Whether a first run was waiting (``False``: nothing changed).
+    """
+    with _sessions(settings) as sessions, sessions.begin() as session:
+        run = waiting_first_run(session, connector_id)
+        if run is None:
+            return False
+        set_preview_required(session, run.id, False)
+    return True
 
 
 def _take_held(recorder: Recorder, options: RunOptions) -> list[repos.HeldRow]:
@@ -267,8 +288,6 @@ def _cutoff(sessions: sessionmaker[Session], row: ConnectorRow) -> datetime | No
     """The first-run cutoff, fixed once and stored on the connector."""
     if row.first_run_cutoff is not None:
         return row.first_run_cutoff
-    from ccsync.engine.config import ConnectorConfig
-
     cutoff = first_run_cutoff(ConnectorConfig.from_dict(row.settings))
     if cutoff is not None:
         with sessions.begin() as session:

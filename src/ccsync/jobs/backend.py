@@ -1,8 +1,12 @@
 """How work is started: the ``JobBackend`` protocol and the foreground backend.
 
-The web app and the scheduler start runs through a backend (``jobs/local.py`` runs them on
-APScheduler); ``ccsync sync`` runs one in the foreground through ``ForegroundBackend``. Every
-backend ends up in ``execute_run`` — the one entry point of a run.
+Everything the web app, the scheduler and the CLI start goes through a backend: runs (Sync Now,
+a background tick, Confirm of a first run), a Preview, Confirm or Discard of the circuit
+breaker's held actions, and Discard of a first run waiting at its Preview. ``jobs/local.py``
+runs them on APScheduler (web app, worker); the CLI runs them in the foreground through
+``ForegroundBackend``. Every backend ends up in ``engine.runner`` (``execute_run`` — the one entry
+point of a run — ``resolve_held``, ``discard_first_run``); only ``jobs/`` imports it (an
+import-linter contract, docs/architecture.md).
 
 Example::
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from ccsync.engine.result import Progress, RunResult
-from ccsync.engine.runner import execute_run
+from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
 
 if TYPE_CHECKING:
     from ccsync.settings import AppSettings
@@ -54,10 +58,13 @@ class EnqueueResult:
 
 
 class JobBackend(Protocol):
-    """Starts sync runs; at most one run per connector at a time, at most one queued."""
+    """Starts sync work; at most one run per connector at a time, at most one queued."""
 
-    def enqueue_sync(self, connector_id: int, trigger: str) -> EnqueueResult:
-        """Start a run soon, or queue one more if a run is going."""
+    def enqueue_sync(
+        self, connector_id: int, trigger: str, *, confirm: bool = False
+    ) -> EnqueueResult:
+        """Start a run soon, or queue one more if a run is going (``confirm`` approves a first
+        run that stopped at its Preview)."""
         ...
 
     def run_now(
@@ -69,6 +76,18 @@ class JobBackend(Protocol):
         progress: Progress | None = None,
     ) -> RunResult:
         """Run at once in the caller's thread and return the result."""
+        ...
+
+    def preview(self, connector_id: int) -> RunResult:
+        """Plan a run without writing anything (sync rule P4) (in the caller's thread)."""
+        ...
+
+    def resolve_held(self, connector_id: int, *, confirm: bool) -> RunResult:
+        """Confirm (re-check and apply) or Discard the circuit breaker's held actions."""
+        ...
+
+    def discard_first_run(self, connector_id: int) -> bool:
+        """Discard a first run waiting at its Preview (``False``: none was waiting)."""
         ...
 
 
@@ -90,8 +109,14 @@ class ForegroundBackend:
         self._running: set[int] = set()
         self._pending: set[int] = set()
 
-    def enqueue_sync(self, connector_id: int, trigger: str) -> EnqueueResult:
-        """Run now in the foreground, or queue at most one more run if one is going."""
+    def enqueue_sync(
+        self, connector_id: int, trigger: str, *, confirm: bool = False
+    ) -> EnqueueResult:
+        """Run now in the foreground, or queue at most one more run if one is going.
+
+        ``confirm`` approves a first run that stopped at its Preview (only for the run that
+        starts now; a queued run is an ordinary one).
+        """
         with self._lock:
             if connector_id in self._running:
                 if connector_id in self._pending:
@@ -100,7 +125,7 @@ class ForegroundBackend:
                 return EnqueueResult("queued", "A run is going; one more will start when it ends.")
             self._running.add(connector_id)
         try:
-            result = self._run_until_no_pending(connector_id, trigger)
+            result = self._run_until_no_pending(connector_id, trigger, confirm)
         finally:
             with self._lock:
                 self._running.discard(connector_id)
@@ -117,8 +142,20 @@ class ForegroundBackend:
         """Run one sync in the caller's thread."""
         return self._run(self._settings, connector_id, trigger, confirm=confirm, progress=progress)
 
-    def _run_until_no_pending(self, connector_id: int, trigger: str) -> RunResult:
-        result = self.run_now(connector_id, trigger)
+    def preview(self, connector_id: int) -> RunResult:
+        """Plan a run without writing anything (sync rule P4)."""
+        return self._run(self._settings, connector_id, "preview", preview=True)
+
+    def resolve_held(self, connector_id: int, *, confirm: bool) -> RunResult:
+        """Confirm (re-check and apply) or Discard the circuit breaker's held actions."""
+        return resolve_held(self._settings, connector_id, confirm=confirm)
+
+    def discard_first_run(self, connector_id: int) -> bool:
+        """Discard a first run waiting at its Preview (``False``: none was waiting)."""
+        return discard_first_run(self._settings, connector_id)
+
+    def _run_until_no_pending(self, connector_id: int, trigger: str, confirm: bool) -> RunResult:
+        result = self.run_now(connector_id, trigger, confirm=confirm)
         while True:
             with self._lock:
                 if connector_id not in self._pending:

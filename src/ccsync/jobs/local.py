@@ -20,15 +20,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccsync.engine.config import FREQUENCIES, ConnectorConfig
+from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
 from ccsync.jobs.backend import EnqueueResult
+from ccsync.store.db import session_factory
+from ccsync.store.engines import make_engine
+from ccsync.store.lease import lease_busy
 from ccsync.store.repos.connectors import list_connectors
+from ccsync.store.repos.debuglog import purge_debug
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -109,8 +115,6 @@ class RunState:
 
 def purge_debug_log(sessions: sessionmaker[Session], retention_days: int) -> int:
     """Delete Debug Log entries older than the retention (Debug Log; run daily by the scheduler)."""
-    from ccsync.store.repos.debuglog import purge_debug
-
     with sessions.begin() as session:
         return purge_debug(session, datetime.now(UTC) - timedelta(days=retention_days))
 
@@ -131,11 +135,6 @@ class LeaseCheck:
         self._engine: Engine | None = None
 
     def __call__(self, connector_id: int) -> bool:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from ccsync.store.db import make_engine, session_factory
-        from ccsync.store.lease import lease_busy
-
         with self._lock:
             if self._engine is None:
                 self._engine = make_engine(self._settings.database_url)
@@ -154,14 +153,6 @@ class LeaseCheck:
                 self._engine = None
 
 
-def _execute_run(*args: Any, **kwargs: Any) -> RunResult:
-    # Imported on first use: the runner pulls in both connectors and the engine.
-    from ccsync.jobs.backend import execute_run
-
-    result: RunResult = execute_run(*args, **kwargs)
-    return result
-
-
 class LocalBackend:
     """``JobBackend`` on an in-process APScheduler ``BackgroundScheduler``."""
 
@@ -177,7 +168,7 @@ class LocalBackend:
     ) -> None:
         self._settings = settings
         self._schedules = schedules
-        self._run = run or _execute_run
+        self._run = run or execute_run
         self._busy_elsewhere = busy_elsewhere or LeaseCheck(settings)
         self._housekeeping = housekeeping
         self._background_on = True
@@ -320,13 +311,15 @@ class LocalBackend:
 
     def resolve_held(self, connector_id: int, *, confirm: bool) -> RunResult:
         """Confirm (re-check and apply) or Discard the circuit breaker's held actions."""
-        from ccsync.engine.runner import resolve_held
-
         return resolve_held(self._settings, connector_id, confirm=confirm)
 
     def preview(self, connector_id: int) -> RunResult:
         """Preview (sync rule P4): plan a run without writing anything (in the caller's thread)."""
         return self._run(self._settings, connector_id, "preview", preview=True)
+
+    def discard_first_run(self, connector_id: int) -> bool:
+        """Discard a first run waiting at its Preview (``False``: none was waiting)."""
+        return discard_first_run(self._settings, connector_id)
 
     def forget_failure(self, connector_id: int) -> None:
         """Drop the last run's failure from the live state (its cause was fixed: a sign-in,

@@ -4,15 +4,12 @@ log."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from ccsync.store.repos.audit import AuditRow, list_events
 from ccsync.store.repos.rows import UserRow
 from ccsync.store.repos.users import get_user, list_users
 from ccsync.store.repos.websessions import count_sessions, end_user_sessions
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
+from ccsync.web.context import WebContext
 
 
 def users_with_sessions(ctx: WebContext) -> list[tuple[UserRow, int]]:

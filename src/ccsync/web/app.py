@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,6 +38,7 @@ from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.websessions import purge_sessions
 from ccsync.store.writable import READ_ONLY_MESSAGE, is_read_only_error
+from ccsync.web.context import WebContext
 from ccsync.web.csrf import FormCSRFMiddleware
 from ccsync.web.deps import LoginRequired, PasswordChangeRequired
 from ccsync.web.form_errors import from_pydantic, texts
@@ -50,18 +49,6 @@ from ccsync.web.throttle import HashingGate, LoginThrottle
 
 STATIC_DIR = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class WebContext:
-    """What every request handler reaches through ``request.app.state.ctx``."""
-
-    settings: AppSettings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    backend: LocalBackend
-    throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(free=5, max_wait=900))
-    hashing: HashingGate = field(default_factory=lambda: HashingGate(4))
 
 
 def create_app(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,9 +29,7 @@ from ccsync.store.repos.rows import AttentionRow, ConnectorRow, RetryRow, RunRow
 from ccsync.store.repos.runs import get_run
 from ccsync.store.repos.users import get_user
 from ccsync.store.repos.websessions import session_user, touch_session
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
+from ccsync.web.context import WebContext
 
 SESSION_TOKEN = "sid"
 SESSION_CSRF = "csrf"

@@ -7,7 +7,7 @@ budget refusal (sync rule Q4), Debug Mode's 24-hour expiry and rescheduling happ
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ccsync.engine.config import ConnectorConfig
@@ -23,6 +23,7 @@ from ccsync.store.repos.connectors import (
 )
 from ccsync.store.repos.rows import ConnectorRow
 from ccsync.web.budget import BudgetCheck, Usage, check_frequency
+from ccsync.web.context import WebContext
 from ccsync.web.form_errors import FieldError
 from ccsync.web.oauth import redirect_uri
 from ccsync.web.schemas import (
@@ -35,9 +36,6 @@ from ccsync.web.schemas import (
     SyncSettingsOut,
 )
 from ccsync.web.templating import mask_secret
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 DEBUG_HOURS = 24
 CUSTOM_KEY = "custom_fields"

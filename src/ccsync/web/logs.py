@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.runlog import CSV_BOM, CSV_COLUMNS, csv_cells, item_record
@@ -14,10 +13,8 @@ from ccsync.store.repos.debuglog import count_debug, debug_counts, iter_debug, l
 from ccsync.store.repos.rows import ConnectorRow, DebugRow, RunRow
 from ccsync.store.repos.runs import get_run, iter_run_items, list_run_items, list_runs
 from ccsync.web.chart import Chart, build_chart
+from ccsync.web.context import WebContext
 from ccsync.web.views import ItemView, RunView, item_view, run_view
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 ITEM_PAGE = 500
 CHART_RUNS = 20

@@ -35,11 +35,11 @@ from ccsync.store.repos.connectors import (
 from ccsync.store.repos.links import archive_links
 from ccsync.store.repos.rows import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
+from ccsync.web.context import WebContext
 from ccsync.web.views import ACCOUNT_LABEL
 
 if TYPE_CHECKING:
     from ccsync.settings import AppSettings
-    from ccsync.web.app import WebContext
 
 SESSION_KEY = "oauth"
 CALLBACK_PATH = "/oauth/callback"

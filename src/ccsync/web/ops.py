@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import build_cc
@@ -16,12 +16,10 @@ from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
 from ccsync.store.repos.rows import ConnectorRow, LinkWrite
 from ccsync.store.repos.runs import list_run_items, list_runs
+from ccsync.web.context import WebContext
 from ccsync.web.preview import waiting_run
 from ccsync.web.templating import local_time
 from ccsync.web.views import SIDE_TITLES, normal_counts
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 PREVIEW_ROWS = 200
 

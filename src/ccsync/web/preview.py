@@ -8,7 +8,6 @@ Preview page filters and pages through them without reading either system again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from ccsync.engine.config import ConnectorConfig
@@ -18,13 +17,11 @@ from ccsync.store.repos.runs import (
     latest_run,
     list_run_items,
     reason_counts,
-    set_preview_required,
+    waiting_first_run,
 )
+from ccsync.web.context import WebContext
 from ccsync.web.templating import local_time
 from ccsync.web.views import SIDE_TITLES, ItemView, item_view, normal_counts
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 PLAN_PAGE = 50
 PLAN_ACTIONS = ("created", "updated", "skipped", "deleted")
@@ -63,16 +60,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def waiting_run(ctx: WebContext, connector_id: int) -> RunRow | None:
-    """The first run that stopped at its Preview and waits for Confirm or Discard, if any.
-
-    Previews asked for (trigger ``preview``) do not end the wait: the newest run of any other
-    trigger decides.
-    """
+    """The first run that stopped at its Preview and waits for Confirm or Discard, if any."""
     with ctx.sessions() as session:
-        run = latest_run(session, connector_id, except_trigger="preview")
-    if run is None or run.status != "preview" or not run.preview_required:
-        return None
-    return run
+        return waiting_first_run(session, connector_id)
 
 
 def banner_of(run: RunRow | None) -> Banner | None:
@@ -88,17 +78,6 @@ def banner_of(run: RunRow | None) -> Banner | None:
 def first_run_banner(ctx: WebContext, connector_id: int) -> Banner | None:
     """The banner for the Sync window and the Sync Log, when a first run waits."""
     return banner_of(waiting_run(ctx, connector_id))
-
-
-def discard_first_run(ctx: WebContext, connector_id: int) -> bool:
-    """Discard: the waiting first run no longer waits (nothing was written; the next run
-    plans again and stops at its Preview again when it would still write that much)."""
-    run = waiting_run(ctx, connector_id)
-    if run is None:
-        return False
-    with ctx.sessions.begin() as session:
-        set_preview_required(session, run.id, False)
-    return True
 
 
 @dataclass(frozen=True, slots=True)

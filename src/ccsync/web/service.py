@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ccsync.jobs.local import RunState
 from ccsync.store.lease import lease_busy
 from ccsync.store.repos.connectors import list_connectors
@@ -11,11 +9,9 @@ from ccsync.store.repos.held import count_held
 from ccsync.store.repos.rows import ConnectorRow, RunRow, UserRow
 from ccsync.store.repos.runs import list_runs
 from ccsync.store.repos.users import list_users
+from ccsync.web.context import WebContext
 from ccsync.web.templating import local_time
 from ccsync.web.views import ConnectorView, connector_view
-
-if TYPE_CHECKING:
-    from ccsync.web.app import WebContext
 
 
 def visible_connectors(ctx: WebContext, user: UserRow) -> list[ConnectorRow]:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.store import repos
 from ccsync.store.crypto import configure_encryption
-from ccsync.store.db import init_db, make_engine, session_factory
+from ccsync.store.db import init_db, session_factory
+from ccsync.store.engines import make_engine
 from ccsync.store.models import Base, User
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

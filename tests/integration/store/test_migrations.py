@@ -10,7 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from ccsync.store import migrations
-from ccsync.store.db import init_db, make_engine
+from ccsync.store.db import init_db
+from ccsync.store.engines import make_engine
 from ccsync.store.models import Base
 
 from . import workers

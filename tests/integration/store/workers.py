@@ -12,7 +12,8 @@ from typing import Any
 
 from ccsync.errors import RetriableError
 from ccsync.store.crypto import configure_encryption
-from ccsync.store.db import make_engine, session_factory
+from ccsync.store.db import session_factory
+from ccsync.store.engines import make_engine
 from ccsync.store.lease import RunLease
 from ccsync.store.tokens import DbTokenStore
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
 from ccsync.engine.result import RunResult
-from ccsync.jobs.backend import ForegroundBackend
+from ccsync.jobs.backend import ForegroundBackend, JobBackend
+from ccsync.jobs.local import LocalBackend
 from ccsync.settings import get_settings
 
 
@@ -62,3 +64,44 @@ def test_run_now_passes_confirm_and_progress(tmp_path: Path) -> None:
 
     assert result.status == "preview"
     assert received == {"confirm": True, "progress": progress, "connector_id": 5, "trigger": "cli"}
+
+
+def test_preview_plans_through_the_run_entry_point(tmp_path: Path) -> None:
+    received: list[tuple[int, str, dict[str, Any]]] = []
+
+    def fake_run(settings: Any, connector_id: int, trigger: str, **kw: Any) -> RunResult:
+        received.append((connector_id, trigger, kw))
+        return RunResult(4, "preview")
+
+    backend = ForegroundBackend(get_settings(data_dir=tmp_path), run=fake_run)
+    assert backend.preview(9).run_id == 4
+    assert received == [(9, "preview", {"preview": True})]
+
+
+def test_confirm_of_an_enqueued_run_applies_to_the_run_that_starts_only(tmp_path: Path) -> None:
+    received: list[tuple[str, bool]] = []
+    backend: ForegroundBackend
+
+    def fake_run(settings: Any, connector_id: int, trigger: str, **kw: Any) -> RunResult:
+        received.append((trigger, kw["confirm"]))
+        if len(received) == 1:
+            backend.enqueue_sync(connector_id, "manual", confirm=True)  # queued: ordinary
+        return RunResult(len(received), "succeeded")
+
+    backend = ForegroundBackend(get_settings(data_dir=tmp_path), run=fake_run)
+    assert backend.enqueue_sync(3, "confirm", confirm=True).status == "started"
+    assert received == [("confirm", True), ("queued", False)]
+
+
+def test_both_backends_offer_everything_the_protocol_names() -> None:
+    """Runs, Preview, held Confirm/Discard and Discard of a first run: all on ``JobBackend``,
+    with the same parameters on the foreground and the local backend."""
+    names = {n for n, v in vars(JobBackend).items() if callable(v) and not n.startswith("_")}
+    assert names == {"enqueue_sync", "run_now", "preview", "resolve_held", "discard_first_run"}
+    for name in names:
+        wanted = list(inspect.signature(getattr(JobBackend, name)).parameters.items())
+        for backend in (ForegroundBackend, LocalBackend):
+            got = list(inspect.signature(getattr(backend, name)).parameters.items())
+            assert [(k, p.kind, p.default) for k, p in got] == [
+                (k, p.kind, p.default) for k, p in wanted
+            ], (backend.__name__, name)

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from ccsync.connectors.constantcontact.tokens import TokenSet
 from ccsync.errors import ConfigError
 from ccsync.store import repos
-from ccsync.store.crypto import configure_encryption, make_fernet, rotate_all
+from ccsync.store.crypto import configure_encryption, make_fernet
+from ccsync.store.rotation import rotate_all
 from ccsync.store.tokens import DbTokenStore
 
 from .conftest import Store

@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from filelock import FileLock
 from sqlalchemy import Engine
 
+from ccsync.store.engines import make_engine
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -105,6 +107,4 @@ def head_revision() -> str:
 
 def _engine(url: str) -> Engine:
     # The store's engine applies the SQLite pragmas (foreign keys, busy timeout) to migrations too.
-    from ccsync.store.db import make_engine
-
     return make_engine(url)

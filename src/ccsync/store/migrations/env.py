@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine, text
 
+from ccsync.store.engines import make_engine
 from ccsync.store.models import Base
 
 # Arbitrary constant: serialises concurrent upgrades of one PostgreSQL database.
@@ -28,8 +29,6 @@ def run_migrations_online() -> None:
     """Run the migrations on the configured engine."""
     engine: Engine | None = context.config.attributes.get("engine")
     if engine is None:
-        from ccsync.store.db import make_engine
-
         url = context.config.get_main_option("sqlalchemy.url")
         if not url:
             raise RuntimeError("no engine and no sqlalchemy.url given to the migrations")

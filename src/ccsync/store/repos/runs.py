@@ -191,6 +191,18 @@ def latest_run(
     return None if run is None else to_row(RunRow, run)
 
 
+def waiting_first_run(session: Session, connector_id: int) -> RunRow | None:
+    """The first run that stopped at its Preview and waits for Confirm or Discard, if any.
+
+    Previews asked for (trigger ``preview``) do not end the wait: the newest run of any other
+    trigger decides.
+    """
+    run = latest_run(session, connector_id, except_trigger="preview")
+    if run is None or run.status != "preview" or not run.preview_required:
+        return None
+    return run
+
+
 def set_preview_required(session: Session, run_id: int, value: bool) -> None:
     """Mark whether a run that stopped at its Preview still waits for Confirm.
 

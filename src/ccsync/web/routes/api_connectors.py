@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
-from ccsync.store.repos.connectors import create_connector, get_connector_by_name
+from ccsync.store.repos.connectors import create_connector, get_connector, get_connector_by_name
 from ccsync.store.repos.users import get_user
 from ccsync.store.writable import write_problem
 from ccsync.web import oauth
@@ -27,6 +27,7 @@ from ccsync.web.schemas import (
     UserOut,
 )
 from ccsync.web.service import connector_views, one_view, visible_connectors
+from ccsync.web.views import is_configured
 
 router = APIRouter(tags=["connectors"], responses=ERRORS)
 
@@ -114,8 +115,6 @@ def put_oauth(request: Request, row: AdminConnectorDep, body: OAuthSettingsIn) -
 @router.get("/connectors/{connector_id}/signin", response_model=SignInOut)
 def sign_in(request: Request, row: ConnectorDep) -> SignInOut:
     """Start Sign In: the URL of CC's login page (state and PKCE are kept in the session)."""
-    from ccsync.web.views import is_configured
-
     if not is_configured(row):
         raise HTTPException(400, "The OAuth settings are not filled in.")
     return SignInOut(authorization_url=oauth.begin(get_ctx(request), row, request.session))
@@ -145,8 +144,6 @@ def put_settings(request: Request, row: AdminConnectorDep, body: SyncSettingsIn)
     if errors:
         raise HTTPException(400, texts(errors))
     audit(request, "sync_settings_saved", target=f"connector {row.id}")
-    from ccsync.store.repos.connectors import get_connector
-
     with ctx.sessions() as session:
         fresh = get_connector(session, row.id)
     return sync_form(ctx, fresh or row)

@@ -81,7 +81,7 @@ def confirm(request: Request, row: ConnectorDep) -> Response:
 @router.post("/connectors/{connector_id}/preview/discard")
 def discard(request: Request, row: ConnectorDep) -> Response:
     """Discard a first run that stopped at its Preview: nothing is written, it waits no more."""
-    if preview.discard_first_run(get_ctx(request), row.id):
+    if get_ctx(request).backend.discard_first_run(row.id):
         audit(request, "first_run_discarded", target=f"connector {row.id}")
         flash(
             request,

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx2
 
+from ccsync.cli.serving import run_app
 from ccsync.engine.config import ConnectorConfig
 from ccsync.settings import AppSettings, get_settings
 from ccsync.store.crypto import configure_encryption
@@ -284,8 +285,6 @@ def _serve_until_stopped(app: object, host: str, port: int) -> None:
     uvicorn re-raises the signal it caught once it has shut down; with this handler in place
     that becomes a ``KeyboardInterrupt`` here instead of the process dying on the spot.
     """
-    from ccsync.cli.web import run_app
-
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
         run_app(app, host, port, "web app listening on port {port}")
@@ -297,6 +296,7 @@ def _serve_until_stopped(app: object, host: str, port: int) -> None:
 
 def run_demo(host: str, port: int, data_dir: Path | None, contacts: int) -> None:
     """Start everything, print the banner, serve until interrupted, then clean up."""
+    # Imported here: the other commands start without loading FastAPI and the web layer.
     from ccsync.web.app import create_app
 
     temp = data_dir is None
