@@ -68,6 +68,15 @@ def test_the_sync_window_and_the_log_say_a_first_run_waits_and_link_to_its_previ
     assert "First sync stopped" not in other, "only the connector whose first run waits"
 
 
+def test_the_sync_window_does_not_call_a_preview_a_sync(
+    admin_client: TestClient, env: WebEnv
+) -> None:
+    held_first_run(env, env.admin_connector)
+    page = admin_client.get("/").text.split("Joe CC")[0]
+    assert "Last Preview: 2026-03-02 09:00 (planned, not applied)" in page
+    assert "Last sync:" not in page and "Last run: preview" not in page
+
+
 def test_the_preview_shows_both_sides_a_page_at_a_time_with_confirm_and_discard_on_top(
     admin_client: TestClient, env: WebEnv
 ) -> None:

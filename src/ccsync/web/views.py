@@ -123,6 +123,8 @@ def connector_view(
 def _message(row: ConnectorRow, live: RunState) -> str:
     if live.last_error and not live.running:
         return f"Last run: {live.last_status} — {live.last_error}"
+    if live.last_status == "preview" and not live.running:
+        return "Last run: a Preview (planned, nothing written)"
     if live.last_status and not live.running:
         return f"Last run: {live.last_status}"
     return row.status_detail or ""
