@@ -467,6 +467,42 @@ def ambiguity_after_faulted_kills(m: SyncMachine) -> None:
     m.quiet_point()
 
 
+def company_of_unsubscribed_member(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples, fourth try): ``companies_are_names`` — list scope, a
+    linked member who unsubscribed (and so left the list) never gets its new company."""
+    m.configure(direction="both", scope="lists", crm=[("p0@example.com", 0, "0", 0)], cc=[],
+                first_run=False)  # fmt: skip
+    m.run_killed(apply=False, k=1, side="cc")
+    m.quiet_point()
+    m.cc_create(base="p0@example.com", case=0, listed=False, name="Ann")
+    m.quiet_point()
+    m.contact_unsubscribes(pick=0)
+    m.quiet_point()
+    m.crm_set_company(org=1, pick=6)
+    m.contact_resubscribes(pick=3)
+
+
+def duplicate_beside_moved_member(m: SyncMachine) -> None:
+    """Seed 22 (1,000 slow examples, fourth try): ``counterparts`` — list scope, a second
+    Vtiger contact with a pair's address keeps ``email_already_linked`` after the pair moved."""
+    m.configure(direction="both", scope="lists", crm=[("p0@example.com", 0, "0", 0)], cc=[],
+                first_run=False)  # fmt: skip
+    m.run()
+    m.crm_edit(field="firstname", pick=1, value=3)
+    m.run()
+    m.quiet_point()
+    m.cc_create(base="p5@example.com", case=2, listed=True, name="Dee")
+    m.crm_opt_out(flag="0", pick=5)
+    m.cc_list_membership(member=True, pick=3)
+    m.crm_create(base="p0@example.com", case=2, name="Bo", optout="0", org=2)
+    m.cc_change_email(base="p2@example.com", case=2, pick=1)
+    m.crm_create(base="p3@example.com", case=0, name="Ann", optout="1", org=0)
+    m.crm_change_email(base="p4@example.com", case=1, pick=8)
+    m.run()
+    m.contact_resubscribes(pick=7)
+    m.cc_list_membership(member=False, pick=0)
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -498,6 +534,8 @@ def ambiguity_after_faulted_kills(m: SyncMachine) -> None:
         cc_delete_after_killed_runs,
         ambiguous_after_recreate,
         ambiguity_after_faulted_kills,
+        company_of_unsubscribed_member,
+        duplicate_beside_moved_member,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

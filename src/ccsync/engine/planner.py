@@ -125,9 +125,10 @@ def _cc_gone(ctx: Context, cc_id: str) -> bool:
 
 
 def _ended(plan: Plan) -> set[str]:
-    """Vtiger ids of the pairs this run ends: tombstoned now, or once a planned delete (or
-    unlist) of one side is acknowledged. They hold their email no more."""
-    ended = {a.crm_id for a in plan.links if a.kind == "tombstone" and a.crm_id}
+    """Vtiger ids of the pairs this run ends: tombstoned or unlinked (out of scope) now, or
+    once a planned delete (or unlist) of one side is acknowledged. They hold their email no
+    more, and get no consent write (it would link them again)."""
+    ended = {a.crm_id for a in plan.links if a.kind in ("tombstone", "unlink") and a.crm_id}
     ended.update(
         a.crm_id for a in (*plan.crm, *plan.cc) if a.kind in ("delete", "unlist") and a.crm_id
     )

@@ -336,6 +336,9 @@ class RunSteps:
         crm_gone.update(i for i, r in crm.mapped.items() if r.deleted)
         cc_gone = {*cc.changes.deleted_ids, *self._missing["cc"]}
         cc_gone.update(i for i, r in cc.mapped.items() if r.deleted)
+        # a pair leaving the scope (unlinked) lets go of its address too
+        crm_gone.update(crm.changes.out_of_scope_ids, self._out["crm"])
+        cc_gone.update(cc.changes.out_of_scope_ids, self._out["cc"])
         rows = {i: links.by_crm[i] for i in (*crm.mapped, *crm_gone) if i in links.by_crm}
         rows.update((r.crm_id, r) for i in (*cc.mapped, *cc_gone) if (r := links.by_cc.get(i)))
         freed: set[str] = set()
