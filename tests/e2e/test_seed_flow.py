@@ -189,7 +189,9 @@ def sync_now(page: Page, base: str) -> str:
     card(page, 1).get_by_role("button", name="Sync Now").click()
     runs = [run_ended(page, base, before)]
     # The live status line (htmx polling) ends on the run's outcome.
-    expect(page.locator("#status-1")).to_contain_text(f"Last run: {runs[0]['status']}")
+    status = str(runs[0]["status"])
+    said = "a Preview (planned, nothing written)" if status == "preview" else status
+    expect(page.locator("#status-1")).to_contain_text(f"Last run: {said}")
     return str(runs[0]["status"])
 
 
