@@ -55,7 +55,6 @@ class Context:
 
     __slots__ = (
         "cc_by_id",
-        "cc_ended",
         "crm_by_email",
         "cc_deleted",
         "cc_out",
@@ -78,8 +77,6 @@ class Context:
         self.to_cc, self.to_crm = settings.to_cc, settings.to_crm
         self.cc_by_id: dict[str, SideRecord] | None = None
         self.crm_by_email: dict[str, list[str]] | None = None
-        # CC ids of pairs this run ends because the CC contact was deleted (set by the planner)
-        self.cc_ended: frozenset[str] = frozenset()
         self.crm_deleted, self.cc_deleted = frozenset(inp.crm_deleted), frozenset(inp.cc_deleted)
         self.crm_out = frozenset(inp.crm_out_of_scope)
         self.cc_out = frozenset(inp.cc_out_of_scope)

@@ -259,13 +259,11 @@ def _deleted_after_failed_write(ctx: Context, crm: SideRecord) -> bool:
     return failed is not None and failed[0] != "revive" and crm.updated_at <= failed[1]
 
 
-def _deleted_with_its_pair(ctx: Context, crm: SideRecord, cc: SideRecord) -> bool:
-    """The CC contact was deleted by a person — its pair ends in this run, or this Vtiger
-    contact is planned again only because its address was freed — and the Vtiger contact
-    did not change after the delete: the delete is the newer change and stands (sync rule D7;
-    Vtiger's times have whole seconds, so a tie goes to the delete)."""
-    again = cc.id in ctx.cc_ended or crm.id in ctx.inp.crm_rereads
-    return again and crm.updated_at <= cc.updated_at
+def _deleted_after_its_change(crm: SideRecord, cc: SideRecord) -> bool:
+    """A person deleted the CC contact no earlier than the Vtiger contact's last change: the
+    delete is the newer change and stands (sync rules D4, D7; Vtiger's times have whole
+    seconds, so a tie goes to the delete)."""
+    return crm.updated_at <= cc.updated_at
 
 
 def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> None:
@@ -276,7 +274,7 @@ def _match(ctx: Context, crm: SideRecord, cc: SideRecord, interesting: bool) -> 
             return  # sync rule D4 revives for a new or changed CRM contact, not an idle one
         if not ctx.may_push(crm):
             report.before_cutoff.append(crm.id)
-        elif _deleted_after_failed_write(ctx, crm) or _deleted_with_its_pair(ctx, crm, cc):
+        elif _deleted_after_failed_write(ctx, crm) or _deleted_after_its_change(crm, cc):
             who = Target(crm.id, cc.id, crm.name, "crm")
             ctx.skip("cc", reasons.CC_TWIN_DELETED, who, crm.canonical)
         elif ctx.s.to_cc:

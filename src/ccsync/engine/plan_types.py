@@ -123,8 +123,6 @@ class PlanInput:
         crm_retries: Vtiger id → (kind, time) of its write that failed and is retried now.
         moved: Vtiger id of a live pair → the addresses it lets go of in this run (both sides
             now have another one): the pair no longer holds them.
-        crm_rereads: Vtiger ids planned again although they did not change (an address freed,
-            an ambiguity settled): a deleted CC twin stays deleted unless they changed after.
     """
 
     crm_changes: Sequence[SideRecord] = ()
@@ -142,7 +140,6 @@ class PlanInput:
     crm_optouts: frozenset[str] = frozenset()
     crm_retries: Mapping[str, tuple[str, datetime]] = field(default_factory=dict)
     moved: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    crm_rereads: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,7 +99,6 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     crm_new = _unlinked(crm_by_id, inp.crm_all, settings.first_run, live_crm, handled_crm)
     cc_new = _unlinked(cc_by_id, inp.cc_all, settings.first_run, live_cc, handled_cc)
     ended = _ended(ctx.plan)
-    ctx.cc_ended = frozenset(x.cc_id for x in live if x.crm_id in ended and _cc_gone(ctx, x.cc_id))
     holding = [link for link in live if link.crm_id not in ended]
     linked = (
         (
@@ -117,11 +116,6 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
 
 
 plan = build_plan
-
-
-def _cc_gone(ctx: Context, cc_id: str) -> bool:
-    record = ctx.cc_record(cc_id)
-    return cc_id in ctx.cc_deleted or (record is not None and record.deleted)
 
 
 def _ended(plan: Plan) -> set[str]:

@@ -115,7 +115,6 @@ class RunSteps:
         self._due: list[tuple[str, str]] = []
         self._retried: dict[str, tuple[str, datetime]] = {}
         self._moved: dict[str, frozenset[str]] = {}  # CRM id → addresses its pair lets go of
-        self._rereads: set[str] = set()  # Vtiger ids planned again although unchanged
         self._settled: dict[int, str] = {}  # attention items this run resolves → email
 
     def run(self, states: dict[Side, str | None], cutoff: datetime | None) -> StepsOutcome:
@@ -240,7 +239,6 @@ class RunSteps:
             crm_optouts=optouts,
             crm_retries=self._retried,
             moved=self._moved,
-            crm_rereads=frozenset(self._rereads),
         )
 
     def _optouts(self, crm: SideRead, gone: list[str]) -> frozenset[str]:
@@ -305,7 +303,6 @@ class RunSteps:
                 i for i in ids if i not in gone and i in crm.mapped and not crm.mapped[i].deleted
             ]
             crm.extra_changes += [i for i in left if i not in changed]
-            self._rereads.update(i for i in left if i not in changed)
             emails = {email_of(crm.mapped[i]) for i in left}
             if len(left) < 2 or len(emails) > 1:
                 self._settled[item.id] = item.email  # resolved once the run's writes are applied
@@ -372,9 +369,9 @@ class RunSteps:
         found = holders(self.crm, crm, freed, self.mapping)
         live = {i for i, r in links.by_crm.items() if not r.tombstoned}
         changed = {r.id for r in crm.changes.records} | set(crm.extra_changes)
-        again = [r.id for r in found if not r.deleted and r.id not in live and r.id not in changed]
-        crm.extra_changes += again
-        self._rereads.update(again)
+        crm.extra_changes += [
+            r.id for r in found if not r.deleted and r.id not in live and r.id not in changed
+        ]
 
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""

@@ -176,6 +176,12 @@ class World:
                 return result
         raise AssertionError(f"not quiet after {limit} runs: {result.counts}")
 
+    def later(self, seconds: float = 2) -> None:
+        """Move both emulators' clocks on: what people do next happens in a later second
+        (Vtiger's times have whole seconds, and a same-second tie goes to a delete)."""
+        for proc in (self.emus.vt, self.emus.cc):
+            self.emus.post(proc, "/_emulator/clock", {"advance": seconds})
+
     # -- Vtiger as a CRM user ---------------------------------------------------------------------
 
     def crm_create(self, **fields: str) -> str:

@@ -128,9 +128,11 @@ def test_rule9_ignore_policy_only_unlinks(world: World) -> None:
 
 
 def test_rule10_new_crm_contact_revives_a_deleted_cc_twin(world: World) -> None:
+    """Sync rule D4: a Vtiger contact created after the CC delete revives the contact."""
     cc_id = world.cc_create("gone@example.com", last_name="Gone")
     world.cc_delete(cc_id)
     world.until_quiet()
+    world.later()
     world.crm_create(lastname="Back", email="gone@example.com")
     result = world.until_quiet()
     contact = _cc(world, cc_id)
@@ -138,6 +140,19 @@ def test_rule10_new_crm_contact_revives_a_deleted_cc_twin(world: World) -> None:
     assert contact["last_name"] == "Back"
     assert len(world.cc_all(deleted=True)) == 1
     assert result.writes == 0
+
+
+def test_a_vtiger_contact_older_than_the_cc_delete_revives_nothing(world: World) -> None:
+    """Sync rule D7: the person's delete is newer than the Vtiger contact (or in the same
+    second): the delete stands, the contact is skipped cc_twin_deleted."""
+    crm_id = world.crm_create(lastname="Older", email="old@example.com")
+    cc_id = world.cc_create("old@example.com", last_name="Old")
+    world.cc_delete(cc_id)
+    result = world.sync()
+    items = [i for i in world.items(result.run_id or 0) if i.crm_id == crm_id]
+    assert [i.reason for i in items] == ["cc_twin_deleted"]
+    assert world.until_quiet().writes == 0
+    assert _cc(world, cc_id).get("deleted_at"), "the deleted contact stays deleted"
 
 
 def test_rule8_email_taken_by_another_cc_contact_is_skipped(world: World) -> None:
@@ -191,6 +206,7 @@ def test_rule10_revived_unsubscribed_contact_stays_unsubscribed_and_opts_out_crm
     world.cc_unsubscribe(cc_id)
     world.cc_delete(cc_id)
     world.until_quiet()
+    world.later()
     crm_id = world.crm_create(lastname="Again", email="was@example.com")
     world.until_quiet()
     contact = _cc(world, cc_id)

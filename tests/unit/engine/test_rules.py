@@ -104,7 +104,7 @@ def test_rule_05_create_unsubscribed_posts_one_unsubscribed_contact() -> None:
 def test_rule_05_first_sync_of_crm_opt_outs_creates_no_sendable_cc_contact() -> None:
     records = [crm(f"12x{i}", email=f"p{i}@example.com", emailoptout="1") for i in range(20)]
     twin = cc("c5", email="p5@example.com", permission="explicit")
-    dead = cc("c6", email="p6@example.com", permission="implicit", deleted=True)
+    dead = cc("c6", email="p6@example.com", permission="implicit", deleted=True, minutes=-1)
     plan = build_plan(
         PlanInput(
             crm_changes=records, crm_all=records, cc_all=[twin, dead], cc_changes=[twin, dead]
@@ -245,7 +245,7 @@ def test_rule_09_out_of_scope_unlinks_and_never_deletes() -> None:
 
 
 def test_rule_10_new_crm_contact_revives_deleted_cc_twin_with_put() -> None:
-    dead = cc("c7", deleted=True, permission="unsubscribed")
+    dead = cc("c7", deleted=True, permission="unsubscribed", minutes=-1)
     plan = build_plan(PlanInput(crm_changes=[crm("12x5")], cc_twins=[dead]), settings())
     [action] = plan.cc
     assert (action.kind, action.cc_id, action.note, action.import_ok) == (
@@ -256,6 +256,13 @@ def test_rule_10_new_crm_contact_revives_deleted_cc_twin_with_put() -> None:
     )
     assert action.consent is None  # the PUT copies "unsubscribed" from the fresh read
     assert plan.counts()["cc"]["created"] == 1
+
+
+def test_a_crm_contact_not_newer_than_the_cc_delete_revives_nothing() -> None:
+    dead = cc("c7", deleted=True)
+    plan = build_plan(PlanInput(crm_changes=[crm("12x5")], cc_twins=[dead]), settings())
+    [action] = plan.cc
+    assert (action.kind, action.reason) == ("skip", "cc_twin_deleted")
 
 
 def test_rule_11_cc_revival_of_tombstoned_pair_creates_new_vtiger_record() -> None:
