@@ -34,7 +34,6 @@ from ccsync.engine.mapping_rows import (
     CustomField,
     Direction,
     FieldMapping,
-    Mapping_,
     MappingRow,
     default_mapping,
 )
@@ -54,7 +53,6 @@ __all__ = [
     "FieldMapping",
     "Issue",
     "MappingRow",
-    "Mapping_",
     "as_crm_stores",
     "birthday_mmdd",
     "canonical_to_cc_post",

@@ -132,9 +132,6 @@ class FieldMapping:
         return crm_field in self.phone_fields and phones_equal(left, right)
 
 
-Mapping_ = FieldMapping
-
-
 def _core(
     crm: str, cc: str, *, direction: Direction = "both", extended: bool = False
 ) -> MappingRow:

@@ -116,9 +116,6 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     return plan
 
 
-plan = build_plan
-
-
 def _cc_gone(ctx: Context, cc_id: str) -> bool:
     record = ctx.cc_record(cc_id)
     return cc_id in ctx.cc_deleted or (record is not None and record.deleted)
