@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from ccsync.domain.choices import Direction
 from ccsync.domain.contact import Canonical, Consent
 from ccsync.domain.normalize import as_crm_stores
 from ccsync.engine.mapping_cc import (
@@ -32,7 +33,6 @@ from ccsync.engine.mapping_crm import (
 )
 from ccsync.engine.mapping_rows import (
     CustomField,
-    Direction,
     FieldMapping,
     MappingRow,
     default_mapping,
