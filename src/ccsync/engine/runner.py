@@ -43,6 +43,7 @@ from ccsync.errors import (
     AuthError,
     CrmAuthError,
     FatalError,
+    NotFound,
     QuotaExhausted,
     RetriableError,
 )
@@ -177,7 +178,7 @@ def _load(sessions: sessionmaker[Session], connector_id: int) -> ConnectorRow:
     with sessions.begin() as session:
         row = repos.get_connector(session, connector_id)
     if row is None:
-        raise LookupError(f"no connector {connector_id}")
+        raise NotFound(f"no connector {connector_id}")
     return row
 
 
