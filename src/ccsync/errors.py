@@ -2,18 +2,26 @@
 
 Errors are grouped by what the caller must do, never by which API raised them::
 
-    SyncError
-    ├── RetriableError            retry later (throttled, 5xx, dropped connection, timeout)
-    │   └── RateLimited           429 throttled: back off and retry
-    ├── FatalError                stop the run; nothing advances
-    │   ├── AuthError             credentials refused
-    │   │   └── ReconnectNeeded   OAuth refresh token dead (invalid_grant): a person must sign in
-    │   ├── ConfigError           bad settings (URL, time zone, scope)
-    │   ├── QuotaExhausted        daily quota used up: pause until ``resets_at``
-    │   └── UnavailableOperation  the server cannot do this at all (Vtiger ``sync`` on PHP 8)
-    └── SkippableRecordError      this record cannot be written; skip it with ``reason``
-        ├── RecordConflict        the email belongs to another record (CC 409)
-        └── RecordNotFound        the record is gone (deleted, hidden, unknown id)
+    CcsyncError
+    ├── InvalidRequest            a caller asked for something invalid (also a ``ValueError``)
+    │   └── AlreadyExists         a user or connector with that name exists already
+    ├── NotFound                  no stored row with that id or name (also a ``LookupError``)
+    └── SyncError                 a sync with a provider failed
+        ├── RetriableError        retry later (throttled, 5xx, dropped connection, timeout)
+        │   └── RateLimited       429 throttled: back off and retry
+        ├── FatalError            stop the run; nothing advances
+        │   ├── AuthError         credentials refused
+        │   │   └── ReconnectNeeded  OAuth refresh token dead (invalid_grant): sign in again
+        │   ├── ConfigError       bad settings (URL, time zone, scope)
+        │   ├── QuotaExhausted    daily quota used up: pause until ``resets_at``
+        │   └── UnavailableOperation  the server cannot do this at all (Vtiger ``sync`` on PHP 8)
+        └── SkippableRecordError  this record cannot be written; skip it with ``reason``
+            ├── RecordConflict    the email belongs to another record (CC 409)
+            └── RecordNotFound    the record is gone (deleted, hidden, unknown id)
+
+``InvalidRequest`` and ``NotFound`` stay subclasses of the builtins they replaced, so a caller's
+``except ValueError`` / ``except LookupError`` still catches them; they are not ``SyncError``s,
+so no handler of a failed sync mistakes a caller's mistake for a provider's failure.
 
 Every connector turns HTTP statuses and error bodies into these classes in exactly one place.
 Messages never contain tokens, secrets, access keys or session ids.
@@ -24,8 +32,30 @@ from __future__ import annotations
 from datetime import datetime
 
 
-class SyncError(Exception):
+class CcsyncError(Exception):
     """Root of every error ccsync raises on purpose."""
+
+
+class InvalidRequest(CcsyncError, ValueError):
+    """A caller asked for something invalid (an unknown role, side, status, column or time zone).
+
+    Also a ``ValueError``, the builtin the store raised before, so existing handlers still match.
+    """
+
+
+class AlreadyExists(InvalidRequest):
+    """A user or connector with that name exists already."""
+
+
+class NotFound(CcsyncError, LookupError):
+    """No stored row with that id (or name).
+
+    Also a ``LookupError``, the builtin the store raised before, so existing handlers still match.
+    """
+
+
+class SyncError(CcsyncError):
+    """Root of every error a sync with a provider raises on purpose."""
 
 
 class RetriableError(SyncError):

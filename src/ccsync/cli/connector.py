@@ -22,9 +22,8 @@ from rich.table import Table
 from ccsync.cli.common import connector_by_name, console, fail, load_settings, store
 from ccsync.cli.oauth import authorize, revoke
 from ccsync.engine.config import ConnectorConfig
-from ccsync.errors import ConfigError
+from ccsync.errors import AlreadyExists, ConfigError
 from ccsync.store import repos
-from ccsync.store.repos import AlreadyExists
 
 app = typer.Typer(help="Add, configure, authorize and remove connectors.", no_args_is_help=True)
 

@@ -12,10 +12,10 @@ import typer
 from ccsync.cli.common import console, fail, load_settings, store
 from ccsync.cli.demo import run_demo
 from ccsync.cli.serving import run_app
+from ccsync.errors import AlreadyExists
 from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.audit import record_event
-from ccsync.store.repos.rows import AlreadyExists
 from ccsync.store.repos.users import create_user, get_user_by_name
 from ccsync.store.repos.websessions import end_user_sessions
 

@@ -19,6 +19,18 @@ from dataclasses import dataclass
 
 Canonical = dict[str, str]
 
+# The top-level scalar properties of a Constant Contact ``ContactResource`` (a PUT nulls the
+# ones it is not sent; an import row carries them as columns).
+CC_CORE_FIELDS = (
+    "first_name",
+    "last_name",
+    "job_title",
+    "company_name",
+    "birthday_month",
+    "birthday_day",
+    "anniversary",
+)
+
 EMAIL = "email"
 LASTNAME = "lastname"
 FIRSTNAME = "firstname"

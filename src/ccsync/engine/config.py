@@ -16,15 +16,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ccsync.domain.choices import (
+    CC_DELETE_POLICIES,
+    CONFLICT_POLICIES,
+    CRM_DELETE_POLICIES,
+    DIRECTIONS,
+    CcDeletePolicy,
+    ConflictPolicy,
+    CrmDeletePolicy,
+    Direction,
+)
 from ccsync.errors import ConfigError
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "vtiger_flavour": ("webservice", "restapi"),
     "pkce": ("auto", "on", "off"),
-    "direction": ("both", "crm_to_cc", "cc_to_crm"),
-    "conflict_policy": ("newest", "crm", "cc"),
-    "crm_delete_policy": ("mirror", "unlist", "ignore"),
-    "cc_delete_policy": ("mirror", "ignore"),
+    "direction": DIRECTIONS,
+    "conflict_policy": CONFLICT_POLICIES,
+    "crm_delete_policy": CRM_DELETE_POLICIES,
+    "cc_delete_policy": CC_DELETE_POLICIES,
     "crm_scope": ("assigned", "all"),
     "cc_scope": ("account", "lists"),
 }
@@ -49,11 +59,11 @@ class ConnectorConfig:
     cc_redirect_uri: str = "http://127.0.0.1:8765/oauth/callback"
     cc_scopes: str = "contact_data offline_access"
     pkce: Literal["auto", "on", "off"] = "auto"
-    direction: Literal["both", "crm_to_cc", "cc_to_crm"] = "both"
+    direction: Direction = "both"
     sync_records_from: str = "all"
-    conflict_policy: Literal["newest", "crm", "cc"] = "newest"
-    crm_delete_policy: Literal["mirror", "unlist", "ignore"] = "mirror"
-    cc_delete_policy: Literal["mirror", "ignore"] = "mirror"
+    conflict_policy: ConflictPolicy = "newest"
+    crm_delete_policy: CrmDeletePolicy = "mirror"
+    cc_delete_policy: CcDeletePolicy = "mirror"
     delete_wins: bool = False
     create_unsubscribed: bool = False
     frequency: str = "15m"

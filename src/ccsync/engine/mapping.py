@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from ccsync.domain.choices import Direction
 from ccsync.domain.contact import Canonical, Consent
 from ccsync.domain.normalize import as_crm_stores
 from ccsync.engine.mapping_cc import (
@@ -32,9 +33,7 @@ from ccsync.engine.mapping_crm import (
 )
 from ccsync.engine.mapping_rows import (
     CustomField,
-    Direction,
     FieldMapping,
-    Mapping_,
     MappingRow,
     default_mapping,
 )
@@ -54,7 +53,6 @@ __all__ = [
     "FieldMapping",
     "Issue",
     "MappingRow",
-    "Mapping_",
     "as_crm_stores",
     "birthday_mmdd",
     "canonical_to_cc_post",

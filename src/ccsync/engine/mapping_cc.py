@@ -10,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ccsync.domain.contact import Canonical, Consent
+from ccsync.domain.contact import CC_CORE_FIELDS, Canonical, Consent
 from ccsync.domain.normalize import clean
 from ccsync.engine.mapping_rows import FieldMapping, MappingRow
 
-_CORE_PUT_KEYS = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "company_name",
-    "birthday_month",
-    "birthday_day",
-    "anniversary",
-)
 _IMPORT_ADDRESS = {
     "street": "street",
     "city": "city",
@@ -186,7 +177,7 @@ def canonical_to_cc_put(
     Returns:
         The body, with ``update_source: "Account"``.
     """
-    body: dict[str, Any] = {k: fresh[k] for k in _CORE_PUT_KEYS if fresh.get(k) not in (None, "")}
+    body: dict[str, Any] = {k: fresh[k] for k in CC_CORE_FIELDS if fresh.get(k) not in (None, "")}
     fresh_email = fresh.get("email_address")
     fresh_email = fresh_email if isinstance(fresh_email, Mapping) else {}
     body["email_address"] = {"address": clean(fresh_email.get("address"))}

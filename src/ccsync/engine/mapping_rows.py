@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ccsync.domain.choices import Direction
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT
 from ccsync.domain.normalize import phones_equal
 
-Direction = Literal["both", "crm_to_cc", "cc_to_crm"]
 RowKind = Literal["core", "email", "phone", "address", "birthday", "consent", "custom"]
 
 ADDRESS_PARTS = ("street", "city", "state", "postal_code", "country")
@@ -130,9 +130,6 @@ class FieldMapping:
         if left == right:
             return True
         return crm_field in self.phone_fields and phones_equal(left, right)
-
-
-Mapping_ = FieldMapping
 
 
 def _core(

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ccsync.connectors.base import Side
+from ccsync.domain.choices import ConflictPolicy
 from ccsync.domain.contact import EMAIL, SUBSCRIBED_STATES, UNSUBSCRIBED
 from ccsync.domain.normalize import phones_equal
 from ccsync.engine.mapping_rows import FieldMapping
-from ccsync.engine.plan_types import Conflict, ConflictPolicy
+from ccsync.engine.plan_types import Conflict
 
 _EMPTY: Mapping[str, str] = {}
 

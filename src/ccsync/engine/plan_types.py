@@ -13,14 +13,11 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ccsync.connectors.base import Schema, Side
+from ccsync.domain.choices import CcDeletePolicy, ConflictPolicy, CrmDeletePolicy, Direction
 from ccsync.domain.contact import Canonical, Consent
 from ccsync.engine.mapping_rows import FieldMapping
 from ccsync.engine.validation import Issue
 
-Direction = Literal["both", "crm_to_cc", "cc_to_crm"]
-ConflictPolicy = Literal["newest", "crm", "cc"]
-CrmDeletePolicy = Literal["mirror", "unlist", "ignore"]
-CcDeletePolicy = Literal["mirror", "ignore"]
 ActionKind = Literal[
     "create",
     "update",

@@ -115,9 +115,6 @@ def _build(inp: PlanInput, settings: PlanSettings, sweep: bool = False) -> Plan:
     return plan
 
 
-plan = build_plan
-
-
 def _ended(plan: Plan) -> set[str]:
     """Vtiger ids of the pairs this run ends: tombstoned or unlinked (out of scope) now, or
     once a planned delete (or unlist) of one side is acknowledged. They hold their email no

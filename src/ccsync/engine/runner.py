@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
+from ccsync.connectors.trace import redact
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import TraceBuffer, build_cc, build_crm, debug_on
@@ -43,6 +44,7 @@ from ccsync.errors import (
     AuthError,
     CrmAuthError,
     FatalError,
+    NotFound,
     QuotaExhausted,
     RetriableError,
 )
@@ -56,6 +58,7 @@ from ccsync.store.repos import ConnectorRow, RunItemWrite
 from ccsync.store.repos.runs import set_preview_required, waiting_first_run
 
 LEASE_RENEW_S = 30.0
+_MAX_ERROR = 500
 NOT_RUNNABLE = {
     "not_configured": "not configured yet",
     "needs_sign_in": "not signed in to Constant Contact (sign in first)",
@@ -177,7 +180,7 @@ def _load(sessions: sessionmaker[Session], connector_id: int) -> ConnectorRow:
     with sessions.begin() as session:
         row = repos.get_connector(session, connector_id)
     if row is None:
-        raise LookupError(f"no connector {connector_id}")
+        raise NotFound(f"no connector {connector_id}")
     return row
 
 
@@ -215,6 +218,9 @@ def _run(
     except (FatalError, RetriableError) as exc:
         _failed(recorder, result, exc)
         recorder.hold([_held_back(h) for h in held])  # confirmed, not applied: hold them again
+    except Exception as exc:  # a bug, not a provider's answer: record what it was, then raise
+        result.error = unexpected_error(exc)
+        raise
     finally:
         result.duration_s = time.monotonic() - started
         _close(recorder, result, (crm, cc), trace)
@@ -274,6 +280,14 @@ def _failed(recorder: Recorder, result: RunResult, exc: Exception) -> None:
             repos.update_connector(session, recorder.connector_id, paused_until=until)
     else:
         result.status = "failed"
+
+
+def unexpected_error(exc: Exception) -> str:
+    """The run's error text for an exception outside the error tree: its class and message,
+    with tokens, secrets and keys masked as the Debug Log masks them, capped at ``_MAX_ERROR``."""
+    message = redact(str(exc)).strip()
+    text = f"unexpected {type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text if len(text) <= _MAX_ERROR else text[: _MAX_ERROR - 1] + "…"
 
 
 def _paused(row: ConnectorRow) -> str | None:

@@ -16,12 +16,12 @@ from ccsync.connectors.base import Side
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
+from ccsync.domain.choices import DIRECTIONS, Direction
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
-from ccsync.engine.mapping_rows import Direction
 from ccsync.engine.outcome import LinkIndex, Tally, item_for
 from ccsync.engine.plan_types import (
     COUNT_KEYS,
@@ -82,7 +82,7 @@ def mapping_of(config: ConnectorConfig) -> FieldMapping:
     )
 
 
-_DIRECTIONS: dict[str, Direction] = {d: d for d in ("both", "crm_to_cc", "cc_to_crm")}
+_DIRECTIONS: dict[str, Direction] = {d: d for d in DIRECTIONS}
 
 
 def _custom_field(raw: dict[str, str]) -> CustomField:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
+from ccsync.errors import InvalidRequest
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """A timestamp that is always an aware UTC ``datetime`` in Python.
@@ -23,7 +25,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given for a UTC column")
+            raise InvalidRequest("naive datetime given for a UTC column")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 

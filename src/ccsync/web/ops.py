@@ -9,7 +9,7 @@ from typing import Any
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
-from ccsync.errors import SyncError
+from ccsync.errors import NotFound, SyncError
 from ccsync.runlog import cc_record_url, crm_record_url
 from ccsync.store.repos.held import list_attention, list_held, resolve_attention
 from ccsync.store.repos.links import list_pending, upsert_links
@@ -201,7 +201,7 @@ def link_this_one(ctx: WebContext, row: ConnectorRow, attention_id: int, crm_id:
     with ctx.sessions() as session:
         item = next((a for a in list_attention(session, row.id) if a.id == attention_id), None)
     if item is None:
-        raise LookupError("no such item")
+        raise NotFound("no such item")
     if crm_id not in {c["crm_id"] for c in _candidates(item.candidates)}:
         return "That record is not one of the candidates."
     cc_id = _cc_id_of(ctx, row, item.email)

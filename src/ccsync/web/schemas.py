@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from ccsync.domain.choices import CcDeletePolicy, ConflictPolicy, CrmDeletePolicy, Direction
 from ccsync.runlog import is_http_url
 
 Side = Literal["cc", "crm"]
 Action = Literal["created", "updated", "skipped", "deleted", "conflict"]
 Frequency = Literal["off", "5m", "15m", "30m", "60m", "4h", "daily"]
-Direction = Literal["both", "crm_to_cc", "cc_to_crm"]
 Url = Field(default="", max_length=2000)
 
 
@@ -104,9 +104,9 @@ class SyncSettingsIn(BaseModel):
     frequency: Frequency = "15m"
     direction: Direction = "both"
     enabled: bool = True
-    conflict_policy: Literal["newest", "crm", "cc"] = "newest"
-    delete_crm: Literal["mirror", "unlist", "ignore"] = "mirror"
-    delete_cc: Literal["mirror", "ignore"] = "mirror"
+    conflict_policy: ConflictPolicy = "newest"
+    delete_crm: CrmDeletePolicy = "mirror"
+    delete_cc: CcDeletePolicy = "mirror"
     delete_wins: bool = False
     crm_scope: Literal["assigned", "all"] = "assigned"
     cc_scope: Literal["account", "lists"] = "account"

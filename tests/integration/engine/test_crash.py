@@ -8,6 +8,7 @@ import pytest
 
 from ccsync.domain.normalize import email_key
 from ccsync.engine import outcome
+from ccsync.store import repos
 from integration.engine.harness import World, by_email
 
 pytestmark = pytest.mark.integration
@@ -80,3 +81,23 @@ def test_crash_in_the_first_run_then_a_delete_is_still_mirrored(world: World) ->
     cc = {c["contact_id"]: c for c in world.cc_all(deleted=True)}
     assert cc[made[0].cc_id].get("deleted_at"), "the delete was mirrored"
     assert len(world.crm_all()) == 2 and len(world.cc_all()) == 2
+
+
+def test_an_unexpected_exception_is_recorded_with_its_class_and_a_redacted_message(
+    world: World,
+) -> None:
+    world.crm_create(lastname="Boom", email="boom@example.com")
+
+    def hook(kind: str) -> None:
+        outcome.write_hook = None
+        raise RuntimeError(f"bug before a {kind} write; refresh_token=s3cr3t-value")
+
+    outcome.write_hook = hook
+    with pytest.raises(RuntimeError):
+        world.sync()
+
+    with world.sessions() as session:
+        (run,) = repos.list_runs(session, world.connector_id, limit=1)
+    assert run.status == "failed"
+    assert run.error is not None and run.error.startswith("unexpected RuntimeError: bug before")
+    assert "s3cr3t-value" not in run.error and "refresh_token=***" in run.error

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from ccsync.errors import CcsyncError, InvalidRequest, NotFound, SyncError
 from ccsync.store import repos
 from ccsync.store.repos.users import check_password, hash_password
 
@@ -44,14 +45,27 @@ def test_duplicate_names_and_bad_values_are_refused(store: Store) -> None:
     with store.sessions.begin() as session:
         with pytest.raises(repos.AlreadyExists):
             repos.create_user(session, "admin", "x")
-        with pytest.raises(ValueError, match="role"):
+        with pytest.raises(InvalidRequest, match="role"):
             repos.create_user(session, "bob", "x", role="root")
-        with pytest.raises(ValueError, match="time zone"):
+        with pytest.raises(InvalidRequest, match="time zone"):
             repos.set_time_zone(session, store.user_id, "Mars/Olympus")
         with pytest.raises(repos.AlreadyExists):
             repos.create_connector(session, "main", store.user_id)
-        with pytest.raises(ValueError, match="status"):
+        with pytest.raises(InvalidRequest, match="status"):
             repos.set_connector_status(session, store.connector_id, "happy")
+        with pytest.raises(InvalidRequest, match="side"):
+            repos.put_state(session, store.connector_id, "erp", "{}")
+        with pytest.raises(InvalidRequest, match="cannot set"):
+            repos.update_connector(session, store.connector_id, name="other")
+        with pytest.raises(NotFound):
+            repos.set_connector_status(session, store.connector_id + 99, "paused")
+
+
+def test_store_errors_are_in_the_one_tree_and_still_the_builtins() -> None:
+    for cls, builtin in ((InvalidRequest, ValueError), (repos.AlreadyExists, ValueError),
+                         (repos.NotFound, LookupError)):  # fmt: skip
+        assert issubclass(cls, CcsyncError) and issubclass(cls, builtin)
+        assert not issubclass(cls, SyncError)  # a caller's mistake is no failed sync
 
 
 def test_time_zone_role_and_listing(store: Store) -> None:

@@ -7,17 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ccsync.connectors.base import FieldInfo, RemoteRecord, Schema
+from ccsync.domain.contact import CC_CORE_FIELDS
 
 INCLUDE = "custom_fields,list_memberships,phone_numbers,street_addresses"
-CORE_FIELDS = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "company_name",
-    "birthday_month",
-    "birthday_day",
-    "anniversary",
-)
 _PHONE_KEYS = ("phone_number", "kind")
 _ADDRESS_KEYS = ("kind", "street", "city", "state", "postal_code", "country")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -84,7 +76,7 @@ def put_body(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str
     carries every core field and the freshest ``permission_to_send``; ``email_address`` in
     ``changes`` is merged key by key, other keys replace.
     """
-    body: dict[str, Any] = {k: current[k] for k in CORE_FIELDS if current.get(k) is not None}
+    body: dict[str, Any] = {k: current[k] for k in CC_CORE_FIELDS if current.get(k) is not None}
     email = current.get("email_address") or {}
     body["email_address"] = {
         k: email[k] for k in ("address", "permission_to_send") if email.get(k) is not None

@@ -26,15 +26,6 @@ ADDRESS_PARTS = {
     "country": "country",
 }
 ADDRESS_KEYS = {prefix + part for prefix in ADDRESS_PREFIXES for part in ADDRESS_PARTS}
-CORE_IMPORT = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "company_name",
-    "birthday_month",
-    "birthday_day",
-    "anniversary",
-)
 EXPORT_COLUMNS = (
     ("email", "Email address"),
     ("first_name", "First name"),
@@ -119,7 +110,7 @@ def _merge_row(
     account: Account, contact: Record, row: dict[str, Any], now: str, state: EmulatorState
 ) -> None:
     """Only the properties present in the row change; permission is never touched."""
-    for key in CORE_IMPORT:
+    for key in ops.CORE_FIELDS:
         if key in row:
             contact[key] = row[key]
     for key in PHONE_KEYS.keys() & row.keys():

@@ -8,6 +8,7 @@ Every function takes an open ``Session`` first; the caller owns the transaction:
 
 from __future__ import annotations
 
+from ccsync.errors import AlreadyExists, NotFound
 from ccsync.store.repos.connectors import (
     clear_crm_auth,
     clear_state,
@@ -59,7 +60,6 @@ from ccsync.store.repos.retry import (
 )
 from ccsync.store.repos.rows import (
     CONNECTOR_STATUSES,
-    AlreadyExists,
     AttentionRow,
     ConnectorRow,
     DebugRow,
@@ -67,7 +67,6 @@ from ccsync.store.repos.rows import (
     HeldWrite,
     LinkRow,
     LinkWrite,
-    NotFound,
     RetryRow,
     RunItemRow,
     RunItemWrite,

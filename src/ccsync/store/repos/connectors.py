@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ccsync.errors import AlreadyExists, InvalidRequest, NotFound
 from ccsync.store.models import Connector, SideState, Token, utcnow
 from ccsync.store.repos._convert import to_row
-from ccsync.store.repos.rows import CONNECTOR_STATUSES, AlreadyExists, ConnectorRow, NotFound
+from ccsync.store.repos.rows import CONNECTOR_STATUSES, ConnectorRow
 
 SIDES = ("crm", "cc")
 _UNSET: Any = object()
@@ -50,7 +51,7 @@ def create_connector(
 
     Raises:
         AlreadyExists: the name is taken.
-        ValueError: unknown status.
+        InvalidRequest: unknown status.
     """
     _check_status(status)
     if session.scalar(select(Connector.id).where(Connector.name == name)) is not None:
@@ -126,7 +127,7 @@ def set_connector_secrets(
 
 def _check_status(status: str) -> None:
     if status not in CONNECTOR_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(CONNECTOR_STATUSES)}")
+        raise InvalidRequest(f"status must be one of {', '.join(CONNECTOR_STATUSES)}")
 
 
 def set_connector_status(
@@ -135,7 +136,7 @@ def set_connector_status(
     """Set the status (``CONNECTOR_STATUSES``) with an optional human-readable detail.
 
     Raises:
-        ValueError: unknown status.
+        InvalidRequest: unknown status.
         NotFound: no such connector.
     """
     _check_status(status)
@@ -166,13 +167,13 @@ def update_connector(session: Session, connector_id: int, **values: datetime | s
     """Set ``cc_account_id``, ``paused_until``, ``debug_until`` or ``first_run_cutoff``.
 
     Raises:
-        ValueError: another column was named.
+        InvalidRequest: another column was named.
         NotFound: no such connector.
     """
     allowed = {"cc_account_id", "paused_until", "debug_until", "first_run_cutoff"}
     unknown = set(values) - allowed
     if unknown:
-        raise ValueError(f"cannot set {', '.join(sorted(unknown))} with update_connector")
+        raise InvalidRequest(f"cannot set {', '.join(sorted(unknown))} with update_connector")
     connector = _connector(session, connector_id)
     for name, value in values.items():
         setattr(connector, name, value)
@@ -208,10 +209,10 @@ def put_state(
     """Store the change-read state of ``side`` (after every record of its set is acknowledged).
 
     Raises:
-        ValueError: ``side`` is not ``"crm"`` or ``"cc"``.
+        InvalidRequest: ``side`` is not ``"crm"`` or ``"cc"``.
     """
     if side not in SIDES:
-        raise ValueError("side must be 'crm' or 'cc'")
+        raise InvalidRequest("side must be 'crm' or 'cc'")
     row = session.get(SideState, (connector_id, side))
     if row is None:
         row = SideState(connector_id=connector_id, side=side)

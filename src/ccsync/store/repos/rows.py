@@ -20,14 +20,6 @@ CONNECTOR_STATUSES = (
 )
 
 
-class AlreadyExists(ValueError):
-    """A user or connector with that name exists already."""
-
-
-class NotFound(LookupError):
-    """No row with that id (or name)."""
-
-
 @dataclass(frozen=True, slots=True)
 class UserRow:
     """A local account (the password hash never leaves the store)."""

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ccsync.errors import NotFound
 from ccsync.store.models import Run, RunItem, utcnow
 from ccsync.store.repos._convert import columns_for, to_row
-from ccsync.store.repos.rows import NotFound, RunItemRow, RunItemWrite, RunRow
+from ccsync.store.repos.rows import RunItemRow, RunItemWrite, RunRow
 
 ITEM_CHUNK = 1000
 _ITEM_COLUMNS = columns_for(RunItemRow, RunItem.__table__)

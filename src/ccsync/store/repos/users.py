@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ccsync.errors import AlreadyExists, InvalidRequest, NotFound
 from ccsync.store.models import User
 from ccsync.store.repos._convert import to_row
-from ccsync.store.repos.rows import AlreadyExists, NotFound, UserRow
+from ccsync.store.repos.rows import UserRow
 
 ROLES = ("admin", "user")
 # scrypt cost: N=2^15, r=8 takes 32 MiB and ~50 ms a check — slow for guessing, fine for logins.
@@ -56,19 +57,19 @@ def check_password(password: str, stored: str) -> bool:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}")
 
 
 def check_time_zone(name: str) -> str:
     """Return ``name`` if it is a known IANA time zone.
 
     Raises:
-        ValueError: unknown zone.
+        InvalidRequest: unknown zone.
     """
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+        raise InvalidRequest(f"unknown time zone {name!r}") from None
     return name
 
 
@@ -96,7 +97,7 @@ def create_user(
 
     Raises:
         AlreadyExists: the name is taken.
-        ValueError: bad role or time zone.
+        InvalidRequest: bad role or time zone.
     """
     _check_role(role)
     check_time_zone(time_zone)
@@ -172,7 +173,7 @@ def set_time_zone(session: Session, user_id: int, time_zone: str) -> None:
     """Set the zone the UI shows times in.
 
     Raises:
-        ValueError: unknown zone.
+        InvalidRequest: unknown zone.
         NotFound: no such user.
     """
     _user(session, user_id).time_zone = check_time_zone(time_zone)
@@ -182,7 +183,7 @@ def set_role(session: Session, user_id: int, role: str) -> None:
     """Make the user an admin or a standard user.
 
     Raises:
-        ValueError: unknown role.
+        InvalidRequest: unknown role.
         NotFound: no such user.
     """
     _check_role(role)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from ccsync.domain.choices import DIRECTIONS
 from ccsync.web.audit import audit
 from ccsync.web.budget import FREQUENCY_LABELS, FREQUENCY_ORDER
 from ccsync.web.deps import AdminConnectorDep, get_ctx
@@ -48,7 +49,7 @@ OPTIONS: dict[str, list[tuple[str, str]]] = {
     "vtiger_flavour": [
         ("webservice", "Open source (webservice.php)"), ("restapi", "Vtiger Cloud (restapi/v1)"),
     ],
-    "custom.direction": [(d, direction_label(d)) for d in ("both", "crm_to_cc", "cc_to_crm")],
+    "custom.direction": [(d, direction_label(d)) for d in DIRECTIONS],
 }  # fmt: skip
 # What an error names as the allowed choices of each list.
 CHOICES = {name: [label for _v, label in options] for name, options in OPTIONS.items()}
