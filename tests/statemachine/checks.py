@@ -247,6 +247,7 @@ def no_resubscription(snap: Snapshot, log: History) -> None:
         if email in log.seen_unsubscribed and permission(row) != "unsubscribed":
             allowed = email in log.resubscribed or email in log.owner_created
             assert allowed, ("re-subscribed without the contact's action", email, row)
+            log.seen_unsubscribed.discard(email)  # the person's own choice, seen: it stands
     for row in snap.cc.values():
         if permission(row) == "unsubscribed":
             log.seen_unsubscribed.add(cc_email(row))

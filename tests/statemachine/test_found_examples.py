@@ -534,6 +534,18 @@ def refused_email_in_list_scope(m: SyncMachine) -> None:
     m.crm_opt_out(flag="0", pick=4)
 
 
+def resubscribed_stays_subscribed(m: SyncMachine) -> None:
+    """Seed 23 (400 slow examples, 14 minutes in): ``no_resubscription`` — the checker kept an
+    address seen unsubscribed after the person re-subscribed, and blamed ccsync a quiet point
+    later (a checker bug: the person's re-subscription stands)."""
+    m.configure(direction="both", crm=[("p0@example.com", 0, "1", 0)], first_run=True,
+                scope="account", cc=[("p0@example.com", 0, False)])  # fmt: skip
+    m.quiet_point()
+    m.contact_resubscribes(pick=0)
+    m.quiet_point()
+    m.quiet_point()
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -567,6 +579,7 @@ def refused_email_in_list_scope(m: SyncMachine) -> None:
         ambiguity_after_faulted_kills,
         company_of_unsubscribed_member,
         duplicate_beside_moved_member,
+        resubscribed_stays_subscribed,
         cc_delete_after_crm_faults,
         pytest.param(
             refused_email_in_list_scope,
