@@ -11,7 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Page, Playwright
+
+from support.processes import Proc, start_ccsync
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -32,3 +34,23 @@ def launch_chromium(playwright: Playwright) -> Browser:
         pytest.fail("Chromium is missing: run scripts/setup (apt-get install chromium)")
     env = {k: v for k, v in os.environ.items() if k not in _FAKETIME}
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS, env=env)
+
+
+def serve(workdir: Path) -> Proc:
+    """``ccsync serve`` on the data directory ``workdir/data``, once its health answers."""
+    return start_ccsync(
+        ["serve"], workdir, health_path="/healthz",
+        env={"CCSYNC_DATA_DIR": str(workdir / "data")}, name="serve",
+    )  # fmt: skip
+
+
+def sign_in(page: Page, base: str, user: str, password: str) -> None:
+    """Fill the login form already open on ``page`` and wait for the Sync window.
+
+    The login page is first let go quiet: submitting while its favicon still loads aborts that
+    request, which the browser reports as a failed load (a flake in the console checks)."""
+    page.wait_for_load_state("networkidle")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")

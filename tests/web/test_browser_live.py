@@ -19,8 +19,8 @@ from ccsync.store.lease import RunLease
 from ccsync.store.repos.connectors import create_connector, set_connector_status
 from ccsync.store.repos.runs import finish_run, start_run
 from ccsync.store.repos.users import create_user
-from support.browser import launch_chromium
-from support.processes import Proc, start_ccsync
+from support.browser import launch_chromium, serve, sign_in
+from support.processes import Proc
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,10 +51,7 @@ def store(tmp_path: Path) -> Iterator[tuple[Engine, int]]:
 
 @pytest.fixture
 def server(tmp_path: Path, store: tuple[Engine, int]) -> Iterator[Proc]:
-    proc = start_ccsync(
-        ["serve"], tmp_path, health_path="/healthz",
-        env={"CCSYNC_DATA_DIR": str(tmp_path / "data")}, name="serve",
-    )  # fmt: skip
+    proc = serve(tmp_path)
     yield proc
     proc.stop()
 
@@ -72,10 +69,7 @@ def test_a_run_started_elsewhere_appears_and_ends_without_a_reload(
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
         page.goto(f"{base}/login")
-        page.fill("#username", ADMIN[0])
-        page.fill("#password", ADMIN[1])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, *ADMIN)
         live = page.locator(f"#status-{cid}")
         expect(live).to_have_attribute("data-running", "no")
         expect(live).to_contain_text("Next background run:")

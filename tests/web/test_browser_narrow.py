@@ -24,8 +24,8 @@ from ccsync.store.repos.held import add_held
 from ccsync.store.repos.rows import HeldWrite, RunItemWrite
 from ccsync.store.repos.runs import add_run_items, finish_run, start_run
 from ccsync.store.repos.users import create_user
-from support.browser import launch_chromium
-from support.processes import Proc, start_ccsync
+from support.browser import launch_chromium, serve, sign_in
+from support.processes import Proc
 
 pytestmark = [
     pytest.mark.browser,
@@ -85,10 +85,7 @@ def _seed(data: Path) -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proc, int]]:
     tmp = tmp_path_factory.mktemp("narrow")
     connector_id = _seed(tmp / "data")
-    proc = start_ccsync(
-        ["serve"], tmp, health_path="/healthz", env={"CCSYNC_DATA_DIR": str(tmp / "data")},
-        name="serve",
-    )  # fmt: skip
+    proc = serve(tmp)
     yield proc, connector_id
     proc.stop()
 
@@ -101,10 +98,7 @@ def test_no_main_page_scrolls_sideways_at_400_px(server: tuple[Proc, int]) -> No
         browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": WIDTH, "height": 800})
         page.goto(f"{base}/login")
-        page.fill("#username", ADMIN[0])
-        page.fill("#password", ADMIN[1])
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        sign_in(page, base, *ADMIN)
         for path in (
             "/",
             f"/connectors/{cid}/settings",

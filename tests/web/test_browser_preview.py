@@ -15,8 +15,8 @@ from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.connectors import create_connector
 from ccsync.store.repos.users import create_user
-from support.browser import launch_chromium
-from support.processes import Proc, start_ccsync
+from support.browser import launch_chromium, serve, sign_in
+from support.processes import Proc
 
 from .test_preview_page import held_first_run
 
@@ -49,20 +49,14 @@ def _seed(data: Path) -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Proc, int]]:
     connector_id = _seed(tmp_path / "data")
-    proc = start_ccsync(
-        ["serve"], tmp_path, health_path="/healthz",
-        env={"CCSYNC_DATA_DIR": str(tmp_path / "data")}, name="serve",
-    )  # fmt: skip
+    proc = serve(tmp_path)
     yield proc, connector_id
     proc.stop()
 
 
 def _sign_in(page: Page, base: str) -> None:
     page.goto(f"{base}/login")
-    page.fill("#username", ADMIN[0])
-    page.fill("#password", ADMIN[1])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, *ADMIN)
 
 
 def test_the_banner_leads_to_a_preview_that_filters_pages_and_confirms(
