@@ -117,8 +117,8 @@ class CcWriter:
                 diff={k: v for k, v in action.diff.items() if k != EMAIL},
                 snapshots=({**crm_snap, EMAIL: current} if crm_snap else None, cc_snap),
             )
-            if not rest.diff:
-                return
+            if not rest.diff and rest.consent is None:
+                return  # nothing but the refused email (a consent change is still sent)
             before_write("cc.update")
             record = self.cc.replace(cc_id, self._put_body(rest))
         except SyncError as exc:

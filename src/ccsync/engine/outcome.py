@@ -120,6 +120,7 @@ def source_id(action: Action) -> tuple[Side, str]:
 def skip_item(action: Action, exc: SkippableRecordError) -> RunItemWrite:
     """The item of a write the target refused for this record only."""
     message = exc.message
+    holder = None
     if isinstance(exc, RecordConflict):
         message = reasons.message(
             reasons.CC_EMAIL_IN_USE,
@@ -127,7 +128,9 @@ def skip_item(action: Action, exc: SkippableRecordError) -> RunItemWrite:
             holder=exc.holder_id or "?",
             status=exc.holder_status or "unknown",
         )
-    return item_for(action, "skipped", reason=exc.reason, message=message)
+        # a refused create names the holder: its next change plans the create again
+        holder = exc.holder_id if action.cc_id is None else None
+    return item_for(action, "skipped", cc_id=holder, reason=exc.reason, message=message)
 
 
 def retry_item(action: Action, exc: RetriableError, attempts: int, dead: bool) -> RunItemWrite:

@@ -35,6 +35,7 @@ TOMBSTONED = "tombstoned"
 COMPANY_NOT_IN_CRM = "company_not_in_crm"
 CRM_TWIN_OPTED_OUT = "crm_twin_opted_out"
 CC_UNSUBSCRIBED_OFF_LIST = "cc_unsubscribed_off_list"
+CC_RESUBSCRIBED = "cc_resubscribed"
 CC_TWIN_DELETED = "cc_twin_deleted"
 
 TEMPLATES: dict[str, str] = {
@@ -66,6 +67,8 @@ TEMPLATES: dict[str, str] = {
     "organisation was left as it was.",
     CRM_TWIN_OPTED_OUT: "Another Vtiger contact with this email has Email Opt Out set, so "
     "the person is not subscribed in Constant Contact.",
+    CC_RESUBSCRIBED: "The person re-subscribed in Constant Contact after this contact's Email "
+    "Opt Out was set: Email Opt Out is cleared (same email address).",
     CC_UNSUBSCRIBED_OFF_LIST: "The person unsubscribed in Constant Contact (not on the synced "
     "list): Email Opt Out is set; nothing is created or linked.",
     CC_TWIN_DELETED: "The Constant Contact contact with this email was deleted after this "

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
+from ccsync.engine.reasons import CC_EMAIL_IN_USE
 from ccsync.store.models import Run, RunItem
 
 if TYPE_CHECKING:
@@ -51,3 +52,24 @@ def last_skipped(recorder: Recorder, keys: Sequence[str]) -> dict[str, str]:
                     if isinstance(diff, dict) and isinstance(diff.get("fingerprint"), str):
                         out[skip_key(side, crm_id, cc_id)] = diff["fingerprint"]
     return out
+
+
+def blocked_by(recorder: Recorder, cc_ids: Sequence[str]) -> list[str]:
+    """The Vtiger contacts whose create into CC was refused ``cc_email_in_use`` because one of
+    ``cc_ids`` held the address (the skip's item names the holder)."""
+    out: dict[str, None] = {}
+    with recorder.sessions.begin() as session:
+        for start in range(0, len(cc_ids), CHUNK):
+            stmt = (
+                select(RunItem.crm_id)
+                .join(Run, Run.id == RunItem.run_id)
+                .where(
+                    Run.connector_id == recorder.connector_id,
+                    RunItem.side == "cc",
+                    RunItem.action == "skipped",
+                    RunItem.reason == CC_EMAIL_IN_USE,
+                    RunItem.cc_id.in_(cc_ids[start : start + CHUNK]),
+                )
+            )
+            out.update((crm_id, None) for crm_id in session.scalars(stmt) if crm_id)
+    return list(out)

@@ -17,10 +17,11 @@ from ccsync.connectors.constantcontact.connector import ConstantContactConnector
 from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.connectors.vtiger.state import with_written
 from ccsync.domain.choices import DIRECTIONS, Direction
-from ccsync.domain.contact import EMAIL, EMAILOPTOUT
+from ccsync.domain.contact import EMAIL, EMAILOPTOUT, SUBSCRIBED_STATES, UNSUBSCRIBED
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
 from ccsync.engine.config import ConnectorConfig, parse_records_from
+from ccsync.engine.context import optout_of
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
 from ccsync.engine.outcome import LinkIndex, Tally, item_for
 from ccsync.engine.plan_types import (
@@ -36,7 +37,7 @@ from ccsync.engine.reading import SideRead, email_of, find_twins, holders, read_
 from ccsync.engine.reasons import AMBIGUOUS_CRM_DUPLICATES as AMBIGUOUS
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress
-from ccsync.engine.skips import last_skipped
+from ccsync.engine.skips import blocked_by, last_skipped
 from ccsync.errors import ConfigError
 from ccsync.store import repos
 from ccsync.store.repos import ConnectorRow, HeldWrite, LinkRow, RunItemWrite
@@ -126,6 +127,7 @@ class RunSteps:
         self._pending_partners(reads, links)
         self._ambiguity_partners(reads)
         self._freed_addresses(reads, links)
+        self._blocked_creates(reads, links)
         settings = self._plan_settings(first_run, cutoff, links)
         plan = build_plan(self._plan_input(reads, links, first_run), settings)
         held: list[Action] = []
@@ -373,6 +375,25 @@ class RunSteps:
             r.id for r in found if not r.deleted and r.id not in live and r.id not in changed
         ]
 
+    def _blocked_creates(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
+        """Vtiger contacts whose create was refused ``cc_email_in_use`` are planned again when
+        the CC contact holding the address changes, leaves the scope or is deleted (it may have
+        let go of the address; in list scope nothing else would look again). One store query
+        when CC reported changes; a Vtiger read only for contacts found that way."""
+        changes = reads["cc"].changes
+        ids = [r.id for r in changes.records] + [*changes.out_of_scope_ids, *changes.deleted_ids]
+        if not ids:
+            return
+        crm = reads["crm"]
+        changed = {r.id for r in crm.changes.records} | set(crm.extra_changes)
+        blocked = [
+            i for i in blocked_by(self.recorder, ids) if i not in links.by_crm and i not in changed
+        ]
+        wanted = [i for i in blocked if i not in crm.fresh]
+        if wanted:
+            crm.remember(self.crm.get_many(wanted), self.mapping)
+        crm.extra_changes += [i for i in blocked if i in crm.mapped and not crm.mapped[i].deleted]
+
     def _twins(self, reads: dict[Side, SideRead], links: LinkIndex) -> tuple[list[Any], list[Any]]:
         """Email twins of unlinked changed records, and the far side of tombstoned pairs."""
         crm, cc = reads["crm"], reads["cc"]
@@ -383,14 +404,50 @@ class RunSteps:
             if r.id not in links.by_cc or links.by_cc[r.id].tombstoned
         ]
         self._far_side(reads, links)
-        cc_emails = [e for r in crm_free if (e := email_of(r))]
+        cc_emails = [e for r in crm_free if (e := email_of(r))] + self._opted_out_moves(crm, links)
         crm_emails = [e for r in cc_free if (e := email_of(r))]
         self._tick("match")
         cc_twins = find_twins(self.cc, cc, cc_emails, self.mapping)
         crm_twins = find_twins(self.crm, crm, crm_emails, self.mapping)
+        crm_twins += self._opted_out_holders(reads, links)
         return crm_twins + self._tomb_twins(crm, links, "crm"), cc_twins + self._tomb_twins(
             cc, links, "cc"
         )
+
+    def _opted_out_holders(self, reads: dict[Side, SideRead], links: LinkIndex) -> list[Any]:
+        """The opted-out Vtiger contacts with the email of a linked CC contact that
+        re-subscribed itself in this run (read by id): sync rule C4 weighs them."""
+        emails = set()
+        for record in reads["cc"].change_records():
+            link = links.by_cc.get(record.id)
+            now = record.consent.permission if record.consent else None
+            if link is not None and link.cc_permission == UNSUBSCRIBED and not record.deleted:
+                if now in SUBSCRIBED_STATES and (email := _key(record.canonical)):
+                    emails.add(email)
+        if not emails or not self.mapping.has_consent:
+            return []
+        with self.recorder.sessions.begin() as session:
+            ids = repos.optout_holders(session, self.recorder.connector_id, sorted(emails))
+        crm = reads["crm"]
+        wanted = [i for i in ids if i not in crm.fresh]
+        if wanted:
+            crm.remember(self.crm.get_many(wanted), self.mapping)
+        return [crm.mapped[i] for i in ids if i in crm.mapped]
+
+    @staticmethod
+    def _opted_out_moves(crm: SideRead, links: LinkIndex) -> list[str]:
+        """New addresses of linked, opted-out Vtiger contacts: the CC contacts holding them are
+        looked up so that sync rule C6 unsubscribes them (the pair's own update is refused
+        ``cc_email_in_use`` and would not)."""
+        out = []
+        for record in crm.change_records():
+            link = links.by_crm.get(record.id)
+            if link is None or record.deleted or optout_of(record.canonical) != "1":
+                continue
+            email = email_of(record)
+            if email and _key(record.canonical) != _key(link.cc_snapshot):
+                out.append(email)
+        return out
 
     def _far_side(self, reads: dict[Side, SideRead], links: LinkIndex) -> None:
         crm_ids = [

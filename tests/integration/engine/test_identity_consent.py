@@ -3,6 +3,10 @@ scope, delete-and-recreate and refused email changes — end to end through both
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
 import pytest
 
 from integration.engine.harness import World
@@ -125,6 +129,63 @@ def test_duplicate_opting_out_unsubscribes_the_linked_person(world: World) -> No
 
     assert _cc(world, cc_id)["email_address"]["permission_to_send"] == "unsubscribed"
     assert _crm(world, crm_a)["emailoptout"] == "1", "unsubscribed in CC → linked contact too"
+
+
+@contextmanager
+def _one_instant(world: World) -> Iterator[None]:
+    """Both emulators' clocks stopped at one instant half a second into a later second."""
+    emus = world.emus
+    now = datetime.fromisoformat(emus.http.get(emus.cc.base_url + "/_emulator/clock").json()["now"])
+    instant = (now + timedelta(seconds=5)).replace(microsecond=500_000).isoformat()
+    for proc in (emus.vt, emus.cc):
+        emus.post(proc, "/_emulator/clock", {"set": instant, "freeze": True})
+    yield
+    for proc in (emus.vt, emus.cc):
+        emus.post(proc, "/_emulator/clock", {"freeze": False})
+
+
+def _duplicate_opts_out(world: World) -> tuple[str, str, str]:
+    """A linked pair, then a Vtiger duplicate with its email opted out: the person is
+    unsubscribed in CC (sync rule C6), so the linked contact is opted out too (C1)."""
+    crm_a, cc_id = _pair(world, "same@example.com")
+    crm_b = world.crm_create(lastname="Other", email="Same@Example.com", emailoptout="1")
+    world.until_quiet()
+    assert _cc(world, cc_id)["email_address"]["permission_to_send"] == "unsubscribed"
+    assert _crm(world, crm_a)["emailoptout"] == "1"
+    return crm_a, crm_b, cc_id
+
+
+def test_resubscription_clears_an_older_opt_out_of_a_duplicate(world: World) -> None:
+    """Sync rule C4 beyond the pair (seed 24): the person re-subscribes in CC after the
+    duplicate's opt-out; both Vtiger contacts lose Email Opt Out, the person stays subscribed."""
+    crm_a, crm_b, cc_id = _duplicate_opts_out(world)
+    world.later()
+    world.cc_resubscribe(cc_id)
+
+    result = world.sync()
+    world.until_quiet()
+
+    assert _cc(world, cc_id)["email_address"]["permission_to_send"] != "unsubscribed"
+    assert (_crm(world, crm_a)["emailoptout"], _crm(world, crm_b)["emailoptout"]) == ("0", "0")
+    cleared = [i for i in world.items(result.run_id or 0) if i.reason == "cc_resubscribed"]
+    assert [(i.side, i.action, i.crm_id) for i in cleared] == [("crm", "updated", crm_b)]
+
+
+def test_opt_out_as_new_as_the_resubscription_wins(world: World) -> None:
+    """Sync rule C6: a duplicate opted out in the same second as the re-subscription (Vtiger
+    keeps whole seconds) keeps its opt-out, and the person is unsubscribed again."""
+    crm_a, crm_b, cc_id = _duplicate_opts_out(world)
+    world.later()
+    world.crm_edit(crm_b, emailoptout="0")
+    world.until_quiet()
+    with _one_instant(world):  # the same half-second on both clocks
+        world.crm_edit(crm_b, emailoptout="1")
+        world.cc_resubscribe(cc_id)
+
+    world.until_quiet()
+
+    assert _cc(world, cc_id)["email_address"]["permission_to_send"] == "unsubscribed"
+    assert _crm(world, crm_b)["emailoptout"] == "1"
 
 
 # --- item 6: a refused email change stays pending and visible -----------------------------

@@ -30,6 +30,7 @@ EXPECTED = {
     "tombstoned",
     "crm_twin_opted_out",
     "cc_unsubscribed_off_list",
+    "cc_resubscribed",
     "cc_twin_deleted",
 }
 
