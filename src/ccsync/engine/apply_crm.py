@@ -33,7 +33,7 @@ class TimeZoneMismatch(ConfigError):
 
 
 class CrmWriter:
-    """Writes one plan's Vtiger actions and reports each outcome to the ``Applier``."""
+    """Writes one plan's CRM actions and reports each outcome to the ``Applier``."""
 
     def __init__(
         self, crm: Connector, mapping: FieldMapping, read: SideRead, owner: WriteReport
