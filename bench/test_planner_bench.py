@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ccsync.connectors.base import Schema
+from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.domain.contact import Consent
 from ccsync.engine.mapping import default_mapping
 from ccsync.engine.plan_types import LinkState, PlanInput, PlanSettings, SideRecord
@@ -69,7 +71,8 @@ REPEATS = 5
 @pytest.mark.parametrize("changed_every", [100, 1], ids=["1pct_changed", "100pct_changed"])
 def test_planner_throughput(changed_every: int) -> None:
     inp = _input(changed_every)
-    settings = PlanSettings(mapping=MAPPING, linked_pairs=PAIRS)
+    crm_schema = Schema({}, lengths=COLUMN_SIZES)  # a default Vtiger install's columns
+    settings = PlanSettings(mapping=MAPPING, linked_pairs=PAIRS, crm_schema=crm_schema)
     tracemalloc.start()
     started = time.perf_counter()
     plan = build_plan(inp, settings)

@@ -1,8 +1,10 @@
 """The connector contract suite's harness fixture, one emulator per param and module.
 
-Params: ``vtiger-webservice`` and ``vtiger-restapi`` (``vtiger_factories.py``), and
+Params: ``vtiger-webservice`` and ``vtiger-restapi`` (``vtiger_factories.py``),
 ``cc-default``, ``cc-pessimistic``, ``cc-optimistic`` from ``cc_factories.py`` when that module
-exists (imported lazily, so the Vtiger half runs on its own).
+exists (imported lazily, so the Vtiger half runs on its own), and ``memory-crm``: the in-memory
+CRM of ``tests/support/memory_connector.py`` (``memory_factories.py``), a third connector that
+is neither.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ except ModuleNotFoundError:  # pragma: no cover - depends on how pytest set sys.
 VTIGER_PARAMS = ["vtiger-webservice", "vtiger-restapi"]
 CC_PARAMS = ["cc-default", "cc-pessimistic", "cc-optimistic"]
 HAS_CC = (Path(__file__).parent / "cc_factories.py").exists()
-PARAMS = VTIGER_PARAMS + (CC_PARAMS if HAS_CC else [])
+MEMORY_PARAMS = ["memory-crm"]
+PARAMS = VTIGER_PARAMS + (CC_PARAMS if HAS_CC else []) + MEMORY_PARAMS
 # ``start_ccsync`` leaves the subprocess log file to the garbage collector (reported to the lead).
 LOG_LEAK = "ignore:Exception ignored in. <_io.FileIO name='[^']*\\.log' mode='wb'"
 
@@ -50,7 +53,9 @@ def harness(
     """A live connector against its emulator, shared by the tests of one param."""
     param = str(request.param)
     tmp = tmp_path_factory.mktemp(param)
-    if param.startswith("vtiger-"):
+    if param in MEMORY_PARAMS:
+        built = _module("memory_factories").make_memory_harness()  # type: ignore[attr-defined]
+    elif param.startswith("vtiger-"):
         built = _module("vtiger_factories").make_harness(param, tmp)  # type: ignore[attr-defined]
     else:
         built = _module("cc_factories").make_cc_harness(param.removeprefix("cc-"), tmp)  # type: ignore[attr-defined]

@@ -25,10 +25,13 @@ from ccsync.connectors.constantcontact.oauth import (
     new_pkce_verifier,
 )
 from ccsync.connectors.constantcontact.oauth import revoke as revoke_tokens
+from ccsync.connectors.constantcontact.provider import settings_from
+from ccsync.connectors.constantcontact.settings import CCSettings
 from ccsync.engine.config import ConnectorConfig
-from ccsync.engine.factory import build_cc, cc_settings
+from ccsync.engine.factory import account_summary
 from ccsync.errors import SyncError
 from ccsync.store import repos
+from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -91,6 +94,11 @@ def _code(query: dict[str, list[str]], state: str) -> str:
     return code
 
 
+def _cc_settings(row: ConnectorRow, config: ConnectorConfig) -> CCSettings:
+    """The Constant Contact settings of ``row``."""
+    return settings_from(config.to_dict(), row.client_secret or "")
+
+
 def authorize(
     name: str,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the redirect.")] = 300.0,
@@ -100,7 +108,7 @@ def authorize(
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
         config = ConnectorConfig.from_dict(row.settings)
-        cc = cc_settings(row, config)
+        cc = _cc_settings(row, config)
         state = secrets.token_urlsafe(24)
         verifier = new_pkce_verifier() if cc.uses_pkce else None
         typer.echo(authorization_url(cc, state, verifier), nl=True)
@@ -109,11 +117,7 @@ def authorize(
         tokens = DbTokenStore(sessions, row.id, settings.data_dir)
         try:
             exchange_code(cc, _code(query, state), verifier, tokens)
-            connector = build_cc(settings, sessions, row)
-            try:
-                summary = connector.account_summary()
-            finally:
-                connector.close()
+            summary = account_summary(settings, sessions, row)
         except SyncError as exc:
             raise fail(str(exc)) from None
         account = summary.id
@@ -141,7 +145,7 @@ def revoke(name: str) -> None:
     settings = load_settings()
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
-        cc = cc_settings(row, ConnectorConfig.from_dict(row.settings))
+        cc = _cc_settings(row, ConnectorConfig.from_dict(row.settings))
         ok = revoke_tokens(cc, DbTokenStore(sessions, row.id, settings.data_dir))
         with sessions.begin() as session:
             repos.set_connector_status(session, row.id, "needs_sign_in", "access revoked")

@@ -18,17 +18,22 @@ Example::
         ...                       # plan and apply
     store.save_state(changes.next_state)
 
-All methods raise only the classes of ``ccsync.errors``.
+All methods raise only the classes of ``ccsync.errors``. What a connector can do beyond this
+contract (bulk writes, state after writes…) it says by implementing the small protocols of
+``ccsync.connectors.capabilities``; providers are found by name in ``ccsync.connectors.registry``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ccsync.errors import SyncError
+
 Side = Literal["crm", "cc"]
+"""The two roles of a sync: ``crm`` (the CRM) and ``cc`` (the email-marketing platform)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,20 +90,62 @@ class FieldInfo:
 
 @dataclass(frozen=True, slots=True)
 class Schema:
-    """The fields a side offers right now (Vtiger ``describe``; CC contract + custom fields)."""
+    """The fields a side offers right now (Vtiger ``describe``; CC contract + custom fields).
+
+    Attributes:
+        fields: the described fields by name.
+        id_prefix: the provider's id prefix (Vtiger's module prefix ``12``), if any.
+        lengths: maximum lengths of fields the live description gives none for (a provider's
+            documented defaults, e.g. the column sizes of a default Vtiger install).
+    """
 
     fields: Mapping[str, FieldInfo]
     id_prefix: str = ""
+    lengths: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def mandatory(self) -> list[str]:
         """Names of the mandatory fields."""
         return [f.name for f in self.fields.values() if f.mandatory]
 
+    def max_length(self, name: str) -> int | None:
+        """The most characters field ``name`` keeps (None: no known limit)."""
+        info = self.fields.get(name)
+        if info is not None and info.max_length:
+            return info.max_length
+        return self.lengths.get(name)
+
+
+WriteResult = RemoteRecord | SyncError
+"""The outcome of one write of a batch: the stored record, or the error that refused it."""
+OnResult = Callable[[int, WriteResult], None]
+"""Called in the caller's thread with (item index, outcome) as each write of a batch finishes."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """The remote account a connector is signed in to: ``id`` (CC's ``encoded_account_id``)
+    and ``label``, e.g. ``"Acme Inc (owner@acme.example)"`` ("" when the summary names nothing)."""
+
+    id: str
+    label: str
+
+
+class DailyBudget(Protocol):
+    """A per-day call counter shared by every connector of one API application."""
+
+    def spend(self, key: str, day: date, n: int = 1) -> int:
+        """Add ``n`` calls to ``day`` for ``key``; returns the day's total after adding."""
+        ...
+
+    def spent(self, key: str, day: date) -> int:
+        """Calls counted for ``key`` on ``day``."""
+        ...
+
 
 @runtime_checkable
 class Connector(Protocol):
-    """One side of a sync. Both connectors pass the same contract suite (tests/contract)."""
+    """One side of a sync. Every connector passes the same contract suite (tests/contract)."""
 
     side: Side
 
@@ -137,4 +184,8 @@ class Connector(Protocol):
     @property
     def calls(self) -> int:
         """Remote requests made by this connector instance so far (tokens/login included)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the connector holds (HTTP clients, lock files); it is not used again."""
         ...

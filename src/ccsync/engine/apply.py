@@ -2,9 +2,10 @@
 
 Order: bookkeeping on the link table, then pairs written on both sides (each pair's link is
 stored only once both writes went through, so a crash or failure in between makes the next
-run merge again instead of losing a side), then the other Vtiger writes (within the
-connector's concurrency limit), then Constant Contact (JSON import for eligible creates,
-``PUT`` of the full merged record for every other update, bulk delete for many deletes).
+run merge again instead of losing a side), then the other CRM writes (within the
+connector's concurrency limit), then the email-marketing side (an import for eligible creates,
+the full merged record for every other update, a bulk delete for many deletes) — each bulk path
+only where the connector has that capability (``ccsync.connectors.capabilities``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ccsync.connectors.base import RemoteRecord, Side
-from ccsync.connectors.constantcontact.connector import ConstantContactConnector
-from ccsync.connectors.vtiger.connector import VtigerConnector
+from ccsync.connectors.base import Connector, RemoteRecord, Side
+from ccsync.connectors.capabilities import WrittenIds, state_after
 from ccsync.engine.apply_cc import CcWriter
 from ccsync.engine.apply_crm import CrmWriter
 from ccsync.engine.config import ConnectorConfig
@@ -48,8 +48,8 @@ STORM = 10  # consecutive retriable write failures that end the run (a storm of 
 class ApplyContext:
     """What applying a plan needs."""
 
-    crm: VtigerConnector
-    cc: ConstantContactConnector
+    crm: Connector
+    cc: Connector
     mapping: FieldMapping
     config: ConnectorConfig
     reads: dict[Side, SideRead]
@@ -68,8 +68,8 @@ class Applier:
         self.crm = CrmWriter(ctx.crm, ctx.mapping, ctx.reads["crm"], self)
         self.cc = CcWriter(ctx.cc, ctx.mapping, ctx.config, ctx.reads["cc"], self)
         self.succeeded: dict[Side, list[str]] = {"crm": [], "cc": []}
-        self.crm_created: list[str] = []
-        self.crm_deleted: list[str] = []
+        self.created: dict[Side, list[str]] = {"crm": [], "cc": []}
+        self.deleted_ids: dict[Side, list[str]] = {"crm": [], "cc": []}
         self.failed_ids: set[tuple[Side, str]] = set()
         self._done = 0
         self._total = 0
@@ -91,6 +91,21 @@ class Applier:
         for side, ids in self.succeeded.items():
             self.ctx.recorder.succeeded(side, ids)
 
+    def states_after(self, plan: Plan) -> dict[str, str]:
+        """Each side's change-read state to store, told what this run wrote to it."""
+        crm_ids = [a.crm_id for a in plan.crm if a.is_write and a.crm_id]
+        cc_ids = [a.cc_id for a in plan.cc if a.is_write and a.cc_id]
+        states: dict[str, str] = {}
+        sides: tuple[tuple[Side, Connector, list[str]], ...] = (
+            ("crm", self.ctx.crm, crm_ids),
+            ("cc", self.ctx.cc, cc_ids),
+        )
+        for side, connector, touched in sides:
+            written = WrittenIds(self.created[side], self.deleted_ids[side], touched)
+            state = self.ctx.reads[side].changes.next_state
+            states[side] = state_after(connector, state, written)
+        return states
+
     # -- callbacks from the writers ---------
 
     def done(self, action: Action, written: RemoteRecord | None, crm_id: str, cc_id: str) -> None:
@@ -103,8 +118,8 @@ class Applier:
             return
         links, items = [], []
         for action, written, crm_id, cc_id in results:
-            if action.target == "crm" and action.kind == "create":
-                self.crm_created.append(crm_id)
+            if action.kind == "create":
+                self.created[action.target].append(crm_id if action.target == "crm" else cc_id)
             snaps = action.snapshots
             if crm_id and cc_id:  # a consent write to an unlinked record links nothing
                 links.append(self.snaps.link_after(crm_id, cc_id, written, action.target, snaps))
@@ -126,8 +141,9 @@ class Applier:
             if mine:
                 self.ctx.recorder.tombstoned(ids, side, [item_for(a, "deleted") for a in mine])
         for action in actions:
-            if action.target == "crm" and action.crm_id:
-                self.crm_deleted.append(action.crm_id)
+            target_id = action.crm_id if action.target == "crm" else action.cc_id
+            if action.kind == "delete" and target_id:
+                self.deleted_ids[action.target].append(target_id)
             self._count(action, "deleted")
 
     def failed(self, action: Action, exc: Exception) -> None:

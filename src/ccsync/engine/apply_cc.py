@@ -1,4 +1,4 @@
-"""Constant Contact writes of a plan (sync rules W1, W2, D2).
+"""Email-marketing (Constant Contact) writes of a plan (sync rules W1, W2, D2).
 
 * JSON import for creates the planner marked ``import_ok`` (CRM contacts with Email Opt Out 0,
   an email of ≤ 50 characters and no CC twin in any status), batched by the connector by bytes;
@@ -7,6 +7,10 @@
 * Every other update is a ``PUT`` of the full merged record, with ``permission_to_send`` from
   the freshest read of the contact in this run (or the consent rule's value).
 * Many deletes go through the bulk delete activity.
+
+Each bulk path, the target list and the full ``PUT`` are capabilities of the connector
+(``BulkImport``, ``BulkDelete``, ``TargetList``, ``FullReplace``); without one the writer falls
+back to ``create`` / ``update`` / ``delete`` one record at a time, and to no list.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ccsync.connectors.base import RemoteRecord
-from ccsync.connectors.constantcontact.connector import ConstantContactConnector
+from ccsync.connectors.base import Connector, RemoteRecord
+from ccsync.connectors.capabilities import BulkDelete, BulkImport, FullReplace, TargetList
 from ccsync.domain.contact import EMAIL
 from ccsync.domain.normalize import email_key
 from ccsync.engine.config import ConnectorConfig
@@ -44,7 +48,7 @@ class CcWriter:
 
     def __init__(
         self,
-        cc: ConstantContactConnector,
+        cc: Connector,
         mapping: FieldMapping,
         config: ConnectorConfig,
         read: SideRead,
@@ -59,20 +63,27 @@ class CcWriter:
 
     @property
     def list_id(self) -> str:
-        """The target list's id (created on demand, once per run)."""
+        """The target list's id (created on demand, once per run; "" without lists)."""
         if self._list_id is None:
-            self._list_id = self.cc.ensure_list(self.config.target_list)
+            cc = self.cc
+            self._list_id = (
+                cc.ensure_list(self.config.target_list) if isinstance(cc, TargetList) else ""
+            )
         return self._list_id
+
+    def _lists(self) -> list[str]:
+        return [self.list_id] if self.list_id else []
 
     def apply(self, actions: Sequence[Action]) -> None:
         """Imports, then single writes, then deletes."""
         imports = [a for a in actions if a.kind == "create" and a.import_ok]
-        if len(imports) < IMPORT_MIN:
+        bulk = self.cc if isinstance(self.cc, BulkImport) else None
+        if len(imports) < IMPORT_MIN or bulk is None:
             imports = []
         singles = [a for a in actions if a.kind in ("create", "update", "revive", "unlist")]
         singles = [a for a in singles if not any(a is i for i in imports)]
-        if imports:
-            self._import(imports)
+        if imports and bulk is not None:
+            self._import(bulk, imports)
         for action in singles:
             self._guarded(action)
         self._delete([a for a in actions if a.kind == "delete"])
@@ -82,7 +93,13 @@ class CcWriter:
     def update_one(self, action: Action) -> RemoteRecord:
         """One ``PUT`` of the full merged record; raises on failure."""
         before_write("cc.update")
-        return self.cc.replace(action.cc_id or "", self._put_body(action))
+        return self._replace(action.cc_id or "", self._put_body(action))
+
+    def _replace(self, cc_id: str, body: dict[str, Any]) -> RemoteRecord:
+        """The full body as is where the connector can, else an ``update`` with it."""
+        if isinstance(self.cc, FullReplace):
+            return self.cc.replace(cc_id, body)
+        return self.cc.update(cc_id, body)
 
     def _guarded(self, action: Action) -> None:
         try:
@@ -120,7 +137,7 @@ class CcWriter:
             if not rest.diff and rest.consent is None:
                 return  # nothing but the refused email (a consent change is still sent)
             before_write("cc.update")
-            record = self.cc.replace(cc_id, self._put_body(rest))
+            record = self._replace(cc_id, self._put_body(rest))
         except SyncError as exc:
             if isinstance(exc, FatalError):
                 raise
@@ -131,10 +148,10 @@ class CcWriter:
         before_write(f"cc.{action.kind}")
         if action.kind == "create":
             body = canonical_to_cc_post(
-                action.values, self.mapping, list_ids=[self.list_id], permission=action.consent
+                action.values, self.mapping, list_ids=self._lists(), permission=action.consent
             )
             return self.cc.create(body)
-        return self.cc.replace(action.cc_id or "", self._put_body(action))
+        return self._replace(action.cc_id or "", self._put_body(action))
 
     def _fresh(self, cc_id: str) -> dict[str, Any]:
         """The freshest full read of ``cc_id`` in this run (read now when there is none)."""
@@ -150,7 +167,7 @@ class CcWriter:
     def _put_body(self, action: Action) -> dict[str, Any]:
         fresh = self._fresh(action.cc_id or "")
         values = {} if action.kind == "unlist" else action.values
-        lists = [self.list_id] if action.kind == "revive" else []
+        lists = self._lists() if action.kind == "revive" else []
         body = canonical_to_cc_put(
             values, fresh, self.mapping, permission=action.consent, add_list_ids=lists
         )
@@ -162,15 +179,15 @@ class CcWriter:
 
     # -- import ---------
 
-    def _import(self, actions: list[Action]) -> None:
+    def _import(self, cc: BulkImport, actions: list[Action]) -> None:
         """Bulk-create ``actions``; link them from a read-back; POST the ones not found."""
         started = datetime.now(UTC) - READ_BACK_MARGIN
         rows = [canonical_to_import_row(a.values, self.mapping) for a in actions]
         before_write("cc.import")
-        self.cc.import_contacts(rows, [self.list_id])
+        cc.import_contacts(rows, self._lists())
         by_email = {email_key(a.values.get(EMAIL, "")): a for a in actions}
         page: list[Written] = []
-        for record in self.cc.read_created_after(self.list_id, started):
+        for record in cc.read_created_after(self.list_id, started):
             key = email_key(_email(record))
             action = by_email.pop(key, None) if key else None
             if action is not None:
@@ -185,8 +202,9 @@ class CcWriter:
     # -- deletes ---------
 
     def _delete(self, actions: list[Action]) -> None:
-        if len(actions) >= BULK_DELETE_MIN:
-            self._delete_many(actions)
+        bulk = self.cc if isinstance(self.cc, BulkDelete) else None
+        if len(actions) >= BULK_DELETE_MIN and bulk is not None:
+            self._delete_many(bulk, actions)
             return
         for action in actions:
             before_write("cc.delete")
@@ -199,7 +217,7 @@ class CcWriter:
                 continue
             self.owner.deleted([action])
 
-    def _delete_many(self, actions: list[Action]) -> None:
+    def _delete_many(self, cc: BulkDelete, actions: list[Action]) -> None:
         """One bulk delete; its pairs are tombstoned only once CC shows the contacts deleted.
 
         A failed activity (or one that reports errors) is checked by reading the contacts
@@ -207,7 +225,7 @@ class CcWriter:
         """
         before_write("cc.delete_many")
         try:
-            result = self.cc.delete_many([a.cc_id or "" for a in actions])
+            result = cc.delete_many([a.cc_id or "" for a in actions])
         except SyncError as exc:
             if isinstance(exc, FatalError):
                 raise

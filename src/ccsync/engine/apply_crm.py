@@ -1,7 +1,9 @@
-"""Vtiger writes of a plan: ``create`` / ``revise`` within the concurrency limit, ``delete``.
+"""CRM writes of a plan: creates and updates within the concurrency limit, deletes.
 
-The first write also checks the connector's time-zone setting: the ``modifiedtime`` Vtiger
-stamps on it, read in ``vtiger_timezone``, must match the server's clock within 60 s.
+Connectors with ``BulkWrites`` (Vtiger) write chunks in parallel; others one record at a time.
+For a connector with a ``ServerClock`` (Vtiger) the first write also checks the time-zone setting:
+the ``modifiedtime`` Vtiger stamps on it, read in ``vtiger_timezone``, must match the server's
+clock within 60 s.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ccsync.connectors.base import RemoteRecord
-from ccsync.connectors.vtiger.connector import VtigerConnector, WriteResult
+from ccsync.connectors.base import Connector, RemoteRecord, WriteResult
+from ccsync.connectors.capabilities import BulkWrites, ServerClock
 from ccsync.domain.normalize import clean
 from ccsync.engine import reasons
 from ccsync.engine.mapping import FieldMapping, canonical_to_crm_create, canonical_to_crm_revise
@@ -31,10 +33,10 @@ class TimeZoneMismatch(ConfigError):
 
 
 class CrmWriter:
-    """Writes one plan's Vtiger actions and reports each outcome to the ``Applier``."""
+    """Writes one plan's CRM actions and reports each outcome to the ``Applier``."""
 
     def __init__(
-        self, crm: VtigerConnector, mapping: FieldMapping, read: SideRead, owner: WriteReport
+        self, crm: Connector, mapping: FieldMapping, read: SideRead, owner: WriteReport
     ) -> None:
         self.crm = crm
         self.mapping = mapping
@@ -45,7 +47,7 @@ class CrmWriter:
     def apply(self, actions: Sequence[Action]) -> None:
         """Creates and updates in chunks of parallel writes, then deletes one by one."""
         writes = [a for a in actions if a.kind in ("create", "update")]
-        chunk = max(1, self.crm.settings.write_concurrency * 2)
+        chunk = max(1, self.crm.write_concurrency() * 2) if isinstance(self.crm, BulkWrites) else 1
         if writes and not self._checked:
             self._write_one(writes[0])
             writes = writes[1:]
@@ -65,7 +67,7 @@ class CrmWriter:
 
     def _fields(self, action: Action) -> dict[str, Any]:
         if action.kind == "create":
-            return canonical_to_crm_create(action.values, self.mapping, self.crm.user_id)
+            return canonical_to_crm_create(action.values, self.mapping)
         return canonical_to_crm_revise(action.values, None, self.mapping)
 
     def _call(self, action: Action) -> RemoteRecord:
@@ -87,7 +89,12 @@ class CrmWriter:
 
     def _write_chunk(self, actions: Sequence[Action]) -> None:
         """Parallel writes; each outcome is recorded (link + run item) the moment it is known,
-        so a run killed mid-chunk still logs every write that went through."""
+        so a run killed mid-chunk still logs every write that went through. A connector
+        without ``BulkWrites`` writes them one by one."""
+        if not isinstance(self.crm, BulkWrites):
+            for action in actions:
+                self._write_one(action)
+            return
         for action in actions:
             before_write(f"crm.{action.kind}")
         creates = [a for a in actions if a.kind == "create"]
@@ -142,11 +149,13 @@ class CrmWriter:
         if self._checked:
             return
         self._checked = True
+        if not isinstance(self.crm, ServerClock):
+            return
         server_now = datetime.now(UTC).timestamp() + self.crm.server_time_offset()
         drift = abs(record.updated_at.timestamp() - server_now)
         if drift > TZ_TOLERANCE_S:
             raise TimeZoneMismatch(
                 f"Vtiger time zone mismatch: the server's timestamps are {drift / 3600:.1f} h "
-                f"away from its clock read in {self.crm.settings.timezone}; "
+                f"away from its clock read in {self.crm.time_zone()}; "
                 "fix the connector's Vtiger time zone"
             )

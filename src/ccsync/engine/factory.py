@@ -1,10 +1,11 @@
-"""Build both connectors of a stored connector row.
+"""Build the connectors of a stored connector row, through the provider registry.
 
-Tokens live in the store (``DbTokenStore``), the CC daily budget is shared by every connector
-of one CC application (``DbDailyBudget`` keyed by the client id), the 4/s limiter is a file in
-the data directory (shared across processes); ``cc_rate``, ``cc_daily_quota`` and ``cc_retry``
-in the settings JSON tune the limiter, the budget and the retry bounds. In Debug Mode (on, and
-not expired) every request/response goes to ``debug_log`` redacted.
+Each side's provider is named in the settings (``crm_provider``, ``cc_provider``; Vtiger and
+Constant Contact when absent) and looked up in ``ccsync.connectors.registry``: the engine never
+imports a provider package. The provider gets the settings (every known key, defaults filled
+in), the row's secrets, and what the store lends it: the connector's tokens (``DbTokenStore``)
+and the daily budget shared by every process (``DbDailyBudget``). In Debug Mode (on, and not
+expired) every request/response goes to ``debug_log`` redacted.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ccsync.connectors.constantcontact.client import RetryPolicy
-from ccsync.connectors.constantcontact.connector import ConstantContactConnector
-from ccsync.connectors.constantcontact.settings import CCSettings
+from ccsync.connectors.base import AccountSummary, Connector, Side
+from ccsync.connectors.capabilities import AccountInfo
+from ccsync.connectors.registry import BuildContext, provider
 from ccsync.connectors.trace import TraceEntry, TraceSink
-from ccsync.connectors.vtiger.connector import VtigerConnector
-from ccsync.connectors.vtiger.settings import VtigerSettings
 from ccsync.engine.config import ConnectorConfig
 from ccsync.errors import ConfigError
 from ccsync.settings import AppSettings
@@ -29,9 +29,7 @@ from ccsync.store.budget import DbDailyBudget
 from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 
-LIMITER_FILE = "cc-limiter.sqlite"
-DEFAULT_CC_RATE = 3.8
-DEFAULT_CC_QUOTA = 10000
+DEFAULT_PROVIDERS: dict[Side, str] = {"crm": "vtiger", "cc": "constantcontact"}
 
 
 @dataclass(slots=True)
@@ -58,36 +56,43 @@ def debug_on(row: ConnectorRow, now: datetime | None = None) -> bool:
     return row.debug_until is not None and row.debug_until > (now or datetime.now(UTC))
 
 
-def cc_settings(row: ConnectorRow, config: ConnectorConfig) -> CCSettings:
-    """The Constant Contact connector settings of ``row``."""
-    if not config.cc_client_id:
-        raise ConfigError("the connector has no Constant Contact client id")
-    return CCSettings(
-        client_id=config.cc_client_id,
-        client_secret=row.client_secret or "",
-        redirect_uri=config.cc_redirect_uri,
-        auth_url=config.cc_auth_url,
-        token_url=config.cc_token_url,
-        revoke_url=config.cc_revoke_url or None,
-        api_base_url=config.cc_api_url.rstrip("/"),
-        scopes=config.cc_scopes,
-        pkce=config.pkce,
-        target_list=config.target_list,
-        scope=config.cc_scope,
+def provider_name(row: ConnectorRow, side: Side) -> str:
+    """The provider that plays ``side`` for ``row`` (``crm_provider`` / ``cc_provider``)."""
+    name = row.settings.get(f"{side}_provider")
+    return name if isinstance(name, str) and name else DEFAULT_PROVIDERS[side]
+
+
+def build_context(
+    settings: AppSettings,
+    sessions: sessionmaker[Session],
+    row: ConnectorRow,
+    trace: TraceSink | None = None,
+) -> BuildContext:
+    """What a provider gets to build a connector of ``row``."""
+    values: dict[str, Any] = {**row.settings, **ConnectorConfig.from_dict(row.settings).to_dict()}
+    secrets = {"client_secret": row.client_secret or "", "access_key": row.vtiger_access_key or ""}
+    return BuildContext(
+        connector_id=row.id,
+        settings=values,
+        data_dir=Path(settings.data_dir),
+        tokens=DbTokenStore(sessions, row.id, settings.data_dir),
+        budget=DbDailyBudget(sessions),
+        secrets=secrets,
+        trace=trace,
     )
 
 
-def vtiger_settings(row: ConnectorRow, config: ConnectorConfig) -> VtigerSettings:
-    """The Vtiger connector settings of ``row`` (raises ``ConfigError`` when incomplete)."""
-    return VtigerSettings(
-        url=config.vtiger_url,
-        username=config.vtiger_username,
-        access_key=row.vtiger_access_key or "",
-        flavour=config.vtiger_flavour,
-        scope=config.crm_scope,
-        timezone=config.vtiger_timezone,
-        resolve_accounts=config.extended_mapping,  # the company row maps account_id
-    )
+def build_side(
+    side: Side,
+    settings: AppSettings,
+    sessions: sessionmaker[Session],
+    row: ConnectorRow,
+    trace: TraceSink | None = None,
+) -> Connector:
+    """The connector that plays ``side`` for ``row`` (raises ``ConfigError`` for an unknown
+    provider or incomplete settings)."""
+    found = provider(provider_name(row, side), side)
+    return found.build(build_context(settings, sessions, row, trace))
 
 
 def build_cc(
@@ -95,41 +100,36 @@ def build_cc(
     sessions: sessionmaker[Session],
     row: ConnectorRow,
     trace: TraceSink | None = None,
-) -> ConstantContactConnector:
-    """The Constant Contact connector of ``row`` with the shared limiter and budget."""
-    config = ConnectorConfig.from_dict(row.settings)
-    tokens = DbTokenStore(sessions, row.id, settings.data_dir)
-    return ConstantContactConnector(
-        cc_settings(row, config),
-        tokens,
-        budget=DbDailyBudget(sessions),
-        limiter_path=Path(settings.data_dir) / LIMITER_FILE,
-        rate=_float_setting(row, "cc_rate", DEFAULT_CC_RATE),
-        daily_quota=int(_float_setting(row, "cc_daily_quota", DEFAULT_CC_QUOTA)),
-        trace=trace,
-        retry_policy=_retry_policy(row),
-    )
+) -> Connector:
+    """The email-marketing side's connector of ``row`` (Constant Contact by default)."""
+    return build_side("cc", settings, sessions, row, trace)
 
 
 def build_crm(
-    settings: AppSettings, row: ConnectorRow, trace: TraceSink | None = None
-) -> VtigerConnector:
-    """The Vtiger connector of ``row`` (login lock and describe cache in the data dir)."""
-    config = ConnectorConfig.from_dict(row.settings)
-    state_dir = Path(settings.data_dir) / "vtiger" / str(row.id)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    return VtigerConnector(vtiger_settings(row, config), state_dir=state_dir, trace=trace)
+    settings: AppSettings,
+    sessions: sessionmaker[Session],
+    row: ConnectorRow,
+    trace: TraceSink | None = None,
+) -> Connector:
+    """The CRM side's connector of ``row`` (Vtiger by default)."""
+    return build_side("crm", settings, sessions, row, trace)
 
 
-def _retry_policy(row: ConnectorRow) -> RetryPolicy | None:
-    """Operator tuning of the CC retry bounds (``cc_retry`` in the settings JSON), if any."""
-    raw = row.settings.get("cc_retry")
-    if not isinstance(raw, dict):
-        return None
-    known = {"attempts", "max_delay", "first_wait", "max_wait", "activity_timeout"}
-    return RetryPolicy(**{k: v for k, v in raw.items() if k in known})
+def account_summary(
+    settings: AppSettings, sessions: sessionmaker[Session], row: ConnectorRow
+) -> AccountSummary:
+    """The account the email-marketing side of ``row`` is signed in to.
 
+    Built like a run builds it, so the identity call counts against the shared limiter and
+    budget.
 
-def _float_setting(row: ConnectorRow, key: str, default: float) -> float:
-    value = row.settings.get(key, default)
-    return float(value) if isinstance(value, int | float) else default
+    Raises:
+        ConfigError: the side's provider tells no account.
+    """
+    connector = build_cc(settings, sessions, row)
+    try:
+        if not isinstance(connector, AccountInfo):
+            raise ConfigError(f"provider {provider_name(row, 'cc')!r} tells no account")
+        return connector.account_summary()
+    finally:
+        connector.close()

@@ -81,17 +81,19 @@ def canonical_to_crm_revise(
 
 
 def canonical_to_crm_create(
-    new: Mapping[str, str], mapping: FieldMapping, assigned_user_id: str
+    new: Mapping[str, str], mapping: FieldMapping, assigned_user_id: str | None = None
 ) -> dict[str, str]:
     """The fields of a Vtiger ``create`` for ``new`` (non-empty values only).
 
     Args:
         new: the canonical contact.
         mapping: the field mapping.
-        assigned_user_id: the connector's Vtiger user (``19x5``), mandatory on create.
+        assigned_user_id: the Vtiger user (``19x5``) to assign the contact to; None leaves it
+            to the connector (the Vtiger connector assigns its own user on every create).
     """
     out = {n: new[n] for n in _writable(mapping) if new.get(n)}
     if "emailoptout" in out or any(r.kind == "consent" for r in mapping.rows):
         out["emailoptout"] = optout_flag(new.get("emailoptout", "0"))
-    out["assigned_user_id"] = assigned_user_id
+    if assigned_user_id is not None:
+        out["assigned_user_id"] = assigned_user_id
     return out

@@ -31,10 +31,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ccsync.connectors.base import Side
-from ccsync.connectors.constantcontact.connector import ConstantContactConnector
+from ccsync.connectors.base import Connector, Side
 from ccsync.connectors.trace import redact
-from ccsync.connectors.vtiger.connector import VtigerConnector
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.factory import TraceBuffer, build_cc, build_crm, debug_on
 from ccsync.engine.recording import Recorder
@@ -209,7 +207,8 @@ def _run(
     crm = cc = None
     held = _take_held(recorder, options) if options.pop_held else []
     try:
-        crm, cc = build_crm(settings, row, sink), build_cc(settings, sessions, row, sink)
+        crm = build_crm(settings, sessions, row, sink)
+        cc = build_cc(settings, sessions, row, sink)
         cutoff = _cutoff(sessions, row) if first_run else None
         outcome = RunSteps(row, crm, cc, recorder, options, progress).run(states, cutoff)
         _fill(result, outcome)
@@ -230,7 +229,7 @@ def _run(
 def _close(
     recorder: Recorder,
     result: RunResult,
-    connectors: tuple[VtigerConnector | None, ConstantContactConnector | None],
+    connectors: tuple[Connector | None, Connector | None],
     trace: TraceBuffer | None,
 ) -> None:
     """Count the calls, close the connectors, store the trace and record how the run ended."""

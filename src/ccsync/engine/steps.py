@@ -12,10 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ccsync.connectors.base import Side
-from ccsync.connectors.constantcontact.connector import ConstantContactConnector
-from ccsync.connectors.vtiger.connector import VtigerConnector
-from ccsync.connectors.vtiger.state import with_written
+from ccsync.connectors.base import Connector, Side
+from ccsync.connectors.capabilities import sees_all
 from ccsync.domain.choices import DIRECTIONS, Direction
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT, SUBSCRIBED_STATES, UNSUBSCRIBED
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
@@ -101,8 +99,8 @@ class RunSteps:
     def __init__(
         self,
         row: ConnectorRow,
-        crm: VtigerConnector,
-        cc: ConstantContactConnector,
+        crm: Connector,
+        cc: Connector,
         recorder: Recorder,
         options: RunOptions,
         progress: Progress | None = None,
@@ -143,12 +141,7 @@ class RunSteps:
         self._settle_retries(applier)
         self._resolve_settled(plan)
         self.recorder.hold([held_write(a) for a in held])
-        touched = [a.crm_id for a in plan.crm if a.is_write and a.crm_id]
-        crm_state = with_written(
-            reads["crm"].changes.next_state, applier.crm_created, applier.crm_deleted, touched
-        )
-        cc_state = self.cc.state_after_writes(reads["cc"].changes.next_state)
-        self.recorder.put_states({"crm": crm_state, "cc": cc_state})
+        self.recorder.put_states(applier.states_after(plan))
         status = "partial" if tally.failed else "succeeded"
         return StepsOutcome(status, tally, _held_counts(held), [])
 
@@ -206,8 +199,8 @@ class RunSteps:
             found = {r.id for r in self.crm.get_many(absent)} if absent else set()
             gone = [i for i in absent if i not in found]
             self._out["crm"] += [i for i in absent if i in found]
-            self._missing["crm"] += gone if self.crm.is_admin else []
-            self._out["crm"] += [] if self.crm.is_admin else gone
+            self._missing["crm"] += gone if sees_all(self.crm) else []
+            self._out["crm"] += [] if sees_all(self.crm) else gone
         if cc.changes.complete:
             # the account listing holds deleted contacts too; a list-scoped one does not
             absent = [r.cc_id for r in live if r.cc_id not in cc.fresh]
@@ -251,7 +244,7 @@ class RunSteps:
             seen[record.id] = record.canonical.get(EMAIL, "").strip().casefold() if optout else None
         # a full listing reports no deletions: what it lacks is gone (hidden, for a user who
         # is not an admin — kept, since that contact's consent still holds)
-        complete = crm.changes.complete and self.crm.is_admin
+        complete = crm.changes.complete and sees_all(self.crm)
         with self.recorder.sessions.begin() as session:
             repos.put_optouts(session, self.recorder.connector_id, seen, complete=complete)
             return repos.optout_emails(session, self.recorder.connector_id)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccsync.connectors.base import Schema
-from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.domain.contact import EMAIL, LASTNAME, Canonical
 from ccsync.domain.normalize import as_crm_stores, email_problem, truncate
 from ccsync.engine.mapping_cc import canonical_to_cc_put
@@ -109,11 +108,8 @@ def _length_issue(field: str, text: str, limit: int | None) -> Issue | None:
 
 
 def _crm_limit(field: str, schema: Schema) -> int | None:
-    info = schema.fields.get(field)
-    if info is not None and info.max_length:
-        return info.max_length
-    # the column sizes of a default install when the live describe gives none
-    return COLUMN_SIZES.get(field)
+    # the described length, else the provider's default (Vtiger: a default install's columns)
+    return schema.max_length(field)
 
 
 def _mandatory_issues(new: Mapping[str, str], schema: Schema, creating: bool) -> list[Issue]:

@@ -1,6 +1,6 @@
 """The shared daily API budget in the database (``api_budget``: key, UTC day → calls).
 
-Implements ``ccsync.connectors.constantcontact.budget.DailyBudget`` for every process that shares
+Implements ``ccsync.connectors.base.DailyBudget`` for every process that shares
 the store, so all connectors of one Constant Contact application draw from one 10,000-call day.
 Each spend is one atomic upsert (``ON CONFLICT … DO UPDATE SET calls = calls + n RETURNING``).
 """

@@ -1,6 +1,6 @@
 """OAuth tokens in the database: encrypted, compare-and-swap writes, a cross-process refresh lock.
 
-``DbTokenStore`` implements ``ccsync.connectors.constantcontact.tokens.TokenStore``. A rotated
+``DbTokenStore`` implements ``ccsync.connectors.tokens.TokenStore``. A rotated
 refresh token works exactly once, so a new pair is stored only by the writer that saw the current
 version (``UPDATE … WHERE version = :expected``), and refreshes are serialised per connector —
 with ``pg_advisory_lock`` on PostgreSQL (works across machines) and a lock file in the data
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ccsync.connectors.constantcontact.tokens import TokenSet
+from ccsync.connectors.tokens import TokenSet
 from ccsync.errors import RetriableError
 from ccsync.store.models import Token
 from ccsync.store.upsert import dialect_insert, rowcount

@@ -13,17 +13,17 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ccsync.connectors.constantcontact.connector import AccountSummary
+from ccsync.connectors.base import AccountSummary
 from ccsync.connectors.constantcontact.oauth import (
     authorization_url,
     exchange_code,
     new_pkce_verifier,
     revoke,
 )
+from ccsync.connectors.constantcontact.provider import settings_from
 from ccsync.connectors.constantcontact.settings import CCSettings
 from ccsync.engine.config import ConnectorConfig
-from ccsync.engine.factory import build_cc
-from ccsync.engine.factory import cc_settings as connector_cc_settings
+from ccsync.engine.factory import account_summary
 from ccsync.errors import SyncError
 from ccsync.store.repos.connectors import (
     clear_state,
@@ -52,7 +52,7 @@ def redirect_uri(settings: AppSettings) -> str:
 
 def cc_settings(row: ConnectorRow, app_settings: AppSettings) -> CCSettings:
     """The CC connector settings of ``row``, with the Redirect URI this web app serves."""
-    base = connector_cc_settings(row, ConnectorConfig.from_dict(row.settings))
+    base = settings_from(ConnectorConfig.from_dict(row.settings).to_dict(), row.client_secret or "")
     return replace(base, redirect_uri=redirect_uri(app_settings))
 
 
@@ -122,11 +122,7 @@ def finish(ctx: WebContext, row: ConnectorRow, code: str, verifier: str | None) 
 
 def _account_of(ctx: WebContext, row: ConnectorRow) -> AccountSummary:
     # The runner's factory: the identity call counts against the shared limiter and budget.
-    connector = build_cc(ctx.settings, ctx.sessions, row)
-    try:
-        return connector.account_summary()
-    finally:
-        connector.close()
+    return account_summary(ctx.settings, ctx.sessions, row)
 
 
 # Connectors signed in to their Constant Contact account (whatever else may be wrong).

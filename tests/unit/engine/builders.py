@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ccsync.connectors.base import Schema
+from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.domain.contact import Consent
 from ccsync.engine.mapping import default_mapping
 from ccsync.engine.plan_types import LinkState, PlanSettings, SideRecord
@@ -66,6 +68,11 @@ def link(
     )
 
 
+VTIGER_DEFAULTS = Schema({}, lengths=COLUMN_SIZES)
+"""A CRM schema that describes nothing: a default Vtiger install's column sizes apply."""
+
+
 def settings(**kw: Any) -> PlanSettings:
-    """Plan settings on the default mapping."""
+    """Plan settings on the default mapping, against a default Vtiger install."""
+    kw.setdefault("crm_schema", VTIGER_DEFAULTS)
     return PlanSettings(mapping=MAPPING, **kw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ccsync.connectors.base import FieldInfo, Schema
+from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.engine.mapping import (
     CustomField,
     canonical_to_cc_post,
@@ -195,7 +196,8 @@ def test_validate_for_crm_mandatory_and_lengths() -> None:
         {
             "cf_5": FieldInfo("cf_5", "Region", mandatory=True),
             "assigned_user_id": FieldInfo("assigned_user_id", "Owner", mandatory=True),
-        }
+        },
+        lengths=COLUMN_SIZES,
     )
     codes = [i.code for i in validate_for_crm({"firstname": "x" * 41}, schema)]
     assert codes == ["no_last_name", "missing_mandatory:cf_5", "value_too_long"]

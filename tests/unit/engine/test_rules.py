@@ -8,6 +8,7 @@ name): 01–05 are sync rules C1–C5, 06 I3, 07 I4 and I5, 08 I7, 09 D1 and L3,
 from __future__ import annotations
 
 from ccsync.connectors.base import FieldInfo, Schema, Side
+from ccsync.connectors.vtiger.describe import COLUMN_SIZES
 from ccsync.domain.contact import Consent
 from ccsync.engine.breaker import apply_breaker, create_limit, delete_limit, discard
 from ccsync.engine.plan_types import Plan, PlanInput, PlanSettings, SideRecord
@@ -385,7 +386,7 @@ def test_no_last_name_skips_a_crm_create() -> None:
 
 
 def test_missing_mandatory_field_from_live_describe() -> None:
-    schema = Schema({"title": FieldInfo("title", "Title", mandatory=True)})
+    schema = Schema({"title": FieldInfo("title", "Title", mandatory=True)}, lengths=COLUMN_SIZES)
     plan = build_plan(PlanInput(cc_changes=[cc()]), settings(crm_schema=schema))
     assert kinds(plan, "crm") == [("skip", "missing_mandatory:title")]
 

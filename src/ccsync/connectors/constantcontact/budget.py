@@ -10,19 +10,10 @@ import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
+from ccsync.connectors.base import DailyBudget
 
-class DailyBudget(Protocol):
-    """A per-day call counter shared by all connectors of one CC application."""
-
-    def spend(self, key: str, day: date, n: int = 1) -> int:
-        """Add ``n`` calls to ``day`` for ``key``; returns the day's total after adding."""
-        ...
-
-    def spent(self, key: str, day: date) -> int:
-        """Calls counted for ``key`` on ``day``."""
-        ...
+__all__ = ["DailyBudget", "MemoryDailyBudget", "SqliteDailyBudget"]
 
 
 class MemoryDailyBudget:

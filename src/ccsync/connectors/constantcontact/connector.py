@@ -9,14 +9,14 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
-from ccsync.connectors.base import ChangeSet, RemoteRecord, Schema, Side
+from ccsync.connectors.base import AccountSummary, ChangeSet, RemoteRecord, Schema, Side
+from ccsync.connectors.capabilities import WrittenIds
 from ccsync.connectors.constantcontact import activities
 from ccsync.connectors.constantcontact.activities import ImportResult
 from ccsync.connectors.constantcontact.budget import DailyBudget, MemoryDailyBudget
@@ -35,18 +35,9 @@ from ccsync.connectors.constantcontact.records import (
     to_record,
 )
 from ccsync.connectors.constantcontact.settings import CCSettings
-from ccsync.connectors.constantcontact.tokens import TokenStore
+from ccsync.connectors.tokens import TokenStore
 from ccsync.connectors.trace import TraceSink, trace_hooks
 from ccsync.errors import RecordConflict, RecordNotFound, SkippableRecordError
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSummary:
-    """A CC account: ``id`` (``encoded_account_id``) and ``label``, e.g.
-    ``"Acme Inc (owner@acme.example)"`` ("" when the summary names nothing)."""
-
-    id: str
-    label: str
 
 
 def account_label(summary: Mapping[str, Any]) -> str:
@@ -59,7 +50,7 @@ def account_label(summary: Mapping[str, Any]) -> str:
     return name or email
 
 
-__all__ = ["ConstantContactConnector", "ImportResult"]
+__all__ = ["AccountSummary", "ConstantContactConnector", "ImportResult"]
 
 SCHEMA_TTL = timedelta(hours=24)
 
@@ -367,11 +358,12 @@ class ConstantContactConnector:
             return True
         return self._read is not None and not self._read.is_new(contact)
 
-    def state_after_writes(self, state: str) -> str:
+    def state_after_writes(self, state: str, written: WrittenIds | None = None) -> str:
         """The change-read ``state`` told what an import's read-back showed (see changes.py).
 
         Call it with the state this connector's ``read_changes`` returned, once every write of
         the run is recorded; without an import in the run the state is returned unchanged.
+        ``written`` (the ids the run wrote) is not needed: the read-back says it all.
         """
         if self._gap is None:
             return state

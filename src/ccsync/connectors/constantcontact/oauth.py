@@ -27,7 +27,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from ccsync.connectors.constantcontact.errors import raise_for_token_response, transport_error
 from ccsync.connectors.constantcontact.limiter import CallLimiter
 from ccsync.connectors.constantcontact.settings import CCSettings
-from ccsync.connectors.constantcontact.tokens import TokenSet, TokenStore
+from ccsync.connectors.tokens import TokenSet, TokenStore
 from ccsync.errors import AuthError, ReconnectNeeded, RetriableError
 
 DEFAULT_LEEWAY = 300.0  # refresh five minutes before expiry

@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx2
 
-from ccsync.connectors.base import ChangeSet, RemoteRecord, Schema, Side
+from ccsync.connectors.base import ChangeSet, OnResult, RemoteRecord, Schema, Side, WriteResult
+from ccsync.connectors.capabilities import WrittenIds
 from ccsync.connectors.trace import TraceSink, trace_hooks
 from ccsync.connectors.vtiger import vtql
 from ccsync.connectors.vtiger.accounts import FIELD as ACCOUNT
@@ -37,13 +38,11 @@ from ccsync.connectors.vtiger.session import (
     lock_path,
 )
 from ccsync.connectors.vtiger.settings import VtigerSettings
-from ccsync.connectors.vtiger.state import VtigerState
+from ccsync.connectors.vtiger.state import VtigerState, with_written
 from ccsync.connectors.vtiger.transport import Pacer, make_transport
 from ccsync.errors import ConfigError, FatalError, SkippableRecordError, SyncError
 
-WriteResult = RemoteRecord | SyncError
-OnResult = Callable[[int, "WriteResult"], None]
-"""Called in the caller's thread with (item index, outcome) as each write finishes."""
+__all__ = ["OnResult", "VtigerConnector", "WriteResult"]
 
 
 class VtigerConnector:
@@ -119,6 +118,18 @@ class VtigerConnector:
         """Server clock minus local clock in seconds (getchallenge ``serverTime`` or ``Date``)."""
         return self.identity().server_offset
 
+    def time_zone(self) -> str:
+        """The server's PHP time zone, in which ``modifiedtime`` is read (the setting)."""
+        return self.settings.timezone
+
+    def hidden_look_deleted(self) -> bool:
+        """A user who is not an admin cannot tell a contact hidden from them from a deleted one."""
+        return not self.is_admin
+
+    def write_concurrency(self) -> int:
+        """How many writes ``create_many`` / ``update_many`` run at once."""
+        return self.settings.write_concurrency
+
     @property
     def calls(self) -> int:
         """Remote requests made so far (getchallenge and login included)."""
@@ -169,6 +180,13 @@ class VtigerConnector:
             complete=outcome.complete,
             calls=self.calls - before,
         )
+
+    def state_after_writes(self, state: str, written: WrittenIds | None = None) -> str:
+        """The change-read ``state`` told about the contacts the run created, deleted or wrote
+        (``state.with_written``: deletion detection counts on the inventory knowing them)."""
+        if written is None:
+            return state
+        return with_written(state, written.created, written.deleted, written.touched)
 
     def read_all(self) -> Iterator[RemoteRecord]:
         """Every record in scope, in id order, 100 per call."""

@@ -79,7 +79,8 @@ def schema_from_describe(describe: Mapping[str, Any]) -> Schema:
         if not isinstance(raw, dict) or "name" not in raw:
             continue
         fields[str(raw["name"])] = _field_info(raw)
-    return Schema(fields=fields, id_prefix=str(describe.get("idPrefix", "")))
+    prefix = str(describe.get("idPrefix", ""))
+    return Schema(fields=fields, id_prefix=prefix, lengths=COLUMN_SIZES)
 
 
 def _field_info(raw: Mapping[str, Any]) -> FieldInfo:
