@@ -11,6 +11,7 @@ methods when a connector lacks a capability:
 ``StateAfterWrites``   the change-read state told what the run itself wrote (else stored as read)
 ``HiddenRecords``      records the login may not see look deleted (else a missing record is gone)
 ``TargetList``         a named list the synced contacts belong to (else no list membership)
+``ScopeFilter``        which records read by id lie outside the synced scope (else none)
 ``FullReplace``        write a full record body as is (else ``update``)
 ``ServerClock``        the server's clock offset and time zone, checked on the first write
 ``AccountInfo``        the remote account signed in to (Sign In records it)
@@ -122,6 +123,15 @@ class TargetList(Protocol):
 
     def ensure_list(self, name: str) -> str:
         """The id of the list called ``name``, created when missing."""
+        ...
+
+
+@runtime_checkable
+class ScopeFilter(Protocol):
+    """A scope narrower than the account (a target list): records read by id are checked."""
+
+    def out_of_scope(self, records: Sequence[RemoteRecord]) -> list[str]:
+        """The ids of ``records`` that lie outside the synced scope."""
         ...
 
 

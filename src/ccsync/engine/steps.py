@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ccsync.connectors.base import Connector, Side
-from ccsync.connectors.capabilities import sees_all
+from ccsync.connectors.capabilities import ScopeFilter, sees_all
 from ccsync.domain.choices import DIRECTIONS, Direction
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT, SUBSCRIBED_STATES, UNSUBSCRIBED
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
@@ -166,6 +166,11 @@ class RunSteps:
         cc = read_side(self.cc, states["cc"], self.mapping, retry["cc"])
         for side, read in (("crm", crm), ("cc", cc)):
             self.recorder.revive_dead(side, [r.id for r in read.changes.records])
+        # retried CC contacts read by id that left the scope meanwhile: never created in the CRM
+        listed = {r.id for r in cc.changes.records}
+        by_id = [cc.fresh[i] for i in cc.extra_changes if i not in listed]
+        if by_id and isinstance(self.cc, ScopeFilter):
+            self._out["cc"] += self.cc.out_of_scope(by_id)
         # retried ids that are gone now: planned as deletes of that side
         self._missing = {
             "crm": [i for i in retry["crm"] if i not in crm.fresh],

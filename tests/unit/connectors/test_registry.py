@@ -16,6 +16,7 @@ from ccsync.connectors.capabilities import (
     BulkWrites,
     FullReplace,
     HiddenRecords,
+    ScopeFilter,
     ServerClock,
     StateAfterWrites,
     TargetList,
@@ -35,7 +36,7 @@ from support.memory_connector import MemoryConnector, MemoryCrm
 
 CAPABILITIES = (
     AccountInfo, BulkDelete, BulkImport, BulkWrites, FullReplace, HiddenRecords, ServerClock,
-    StateAfterWrites, TargetList,
+    ScopeFilter, StateAfterWrites, TargetList,
 )  # fmt: skip
 
 
@@ -88,7 +89,8 @@ def test_each_connector_declares_its_capabilities(
     assert isinstance(vtiger, Connector) and isinstance(cc, Connector)
     assert _declared(vtiger) == {"BulkWrites", "HiddenRecords", "ServerClock", "StateAfterWrites"}
     assert _declared(cc) == {
-        "AccountInfo", "BulkDelete", "BulkImport", "FullReplace", "StateAfterWrites", "TargetList",
+        "AccountInfo", "BulkDelete", "BulkImport", "FullReplace", "ScopeFilter",
+        "StateAfterWrites", "TargetList",
     }  # fmt: skip
     memory = MemoryConnector(MemoryCrm())
     assert isinstance(memory, Connector) and _declared(memory) == set()

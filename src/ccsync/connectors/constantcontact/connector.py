@@ -222,7 +222,13 @@ class ConstantContactConnector:
             out_of_scope_ids=self._off_list(records), calls=self._calls - before,
         )  # fmt: skip
 
-    def _off_list(self, records: list[RemoteRecord]) -> list[str]:
+    def out_of_scope(self, records: Sequence[RemoteRecord]) -> list[str]:
+        """List scope: the ids of ``records`` (read by id) that are not on the target list."""
+        if self.settings.scope == "lists" and records:
+            self.ensure_list(self.settings.target_list)
+        return self._off_list(records)
+
+    def _off_list(self, records: Sequence[RemoteRecord]) -> list[str]:
         """List scope: changed contacts that are not (or no longer) on the target list.
 
         CC removes every list membership when a contact unsubscribes, so an opt-out of a
