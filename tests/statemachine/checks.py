@@ -209,16 +209,16 @@ def companies_are_names(snap: Snapshot, log: History) -> None:
 
 def consent_reaches_crm(snap: Snapshot, log: History) -> None:
     """A CC unsubscribe sets Email Opt Out on every Vtiger contact ever linked to it; once the
-    pair was unlinked by leaving the list scope, only while the two still share the email (sync
+    pair was unlinked (it left the list scope), only while the two still share the email (sync
     rule C7: an off-list contact's unsubscribe reaches the Vtiger contacts with its email)."""
-    left_scope = {(x.crm_id, x.cc_id) for x in snap.links if x.archived}
+    current = {(x.crm_id, x.cc_id) for x in snap.links}  # archived (unlinked) pairs are not
     for crm_id, cc_id in log.linked:
         cc_row = snap.cc.get(cc_id)
         if cc_row is None or cc_row.get("deleted_at") or permission(cc_row) != "unsubscribed":
             continue
         if snap.crm_live(crm_id):
             crm_row = snap.crm[crm_id]
-            if (crm_id, cc_id) in left_scope and crm_email(crm_row) != cc_email(cc_row):
+            if (crm_id, cc_id) not in current and crm_email(crm_row) != cc_email(cc_row):
                 continue
             assert crm_row.get("emailoptout") == "1", (
                 "CC unsubscribe never reached Vtiger",
