@@ -78,11 +78,13 @@ class History:
 
 
 def no_crm_duplicate_created(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
-    """ccsync never creates a Vtiger contact for an email a live Vtiger contact already has."""
+    """ccsync never creates a Vtiger contact for an email a live Vtiger contact already has
+    (and keeps: a pair that moved to another address in the same run lets go of the old one)."""
     old_ids = {r["id"] for r in before}
-    live_before = {crm_email(r) for r in before} - {""}
+    kept = {crm_email(r) for r in after if r["id"] in old_ids} - {""}
     made = [r for r in after if r["id"] not in old_ids and r.get("source") != "CRM"]
-    dupes = [r for r in made if crm_email(r) in live_before]
+    twice = Counter(crm_email(r) for r in made)
+    dupes = [r for r in made if crm_email(r) in kept or (crm_email(r) and twice[crm_email(r)] > 1)]
     assert not dupes, ("ccsync created a Vtiger duplicate", dupes)
 
 

@@ -637,6 +637,22 @@ def unsubscribe_of_moved_member(m: SyncMachine) -> None:
     m.cc_change_email(base="p4@example.com", case=2, pick=4)
 
 
+def new_holder_of_moved_address(m: SyncMachine) -> None:
+    """Seed 32 (1,000 slow examples, 13 minutes in), direction cc_to_crm:
+    ``no_crm_duplicate_created`` — a checker bug: in one run the pair moved to p5 and a new CC
+    contact with p0 was created in Vtiger; the checker compared with the addresses before the
+    run, not with those the old contacts keep."""
+    m.configure(direction="cc_to_crm", first_run=True, cc=[], scope="account",
+                crm=[("p0@example.com", 0, "0", 0)])  # fmt: skip
+    m.cc_edit(body={"first_name": "Ann"}, pick=0)
+    m.quiet_point()
+    m.cc_create(base="p0@example.com", case=0, listed=False, name="Ann")
+    m.quiet_point()
+    m.run_killed(apply=False, k=3, side="cc")
+    m.cc_change_email(base="p5@example.com", case=0, pick=0)
+    m.cc_create(base="p0@example.com", case=2, listed=False, name="Dee")
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -677,6 +693,7 @@ def unsubscribe_of_moved_member(m: SyncMachine) -> None:
         refused_email_in_list_scope,
         member_off_list_after_faults,
         unsubscribe_of_moved_member,
+        new_holder_of_moved_address,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:
