@@ -25,8 +25,8 @@ from ccsync.connectors.constantcontact.oauth import (
     new_pkce_verifier,
 )
 from ccsync.connectors.constantcontact.oauth import revoke as revoke_tokens
-from ccsync.engine.config import ConnectorConfig
-from ccsync.engine.factory import build_cc, cc_settings
+from ccsync.engine.config import load_config, settings_patch
+from ccsync.engine.factory import build_cc
 from ccsync.errors import SyncError
 from ccsync.store import repos
 from ccsync.store.tokens import DbTokenStore
@@ -99,13 +99,13 @@ def authorize(
     settings = load_settings()
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
-        config = ConnectorConfig.from_dict(row.settings)
-        cc = cc_settings(row, config)
+        config = load_config(row).cc
+        cc = config.runtime()
         state = secrets.token_urlsafe(24)
         verifier = new_pkce_verifier() if cc.uses_pkce else None
         typer.echo(authorization_url(cc, state, verifier), nl=True)
-        host = urlsplit(config.cc_redirect_uri).hostname or ""
-        query = _listen(config.cc_redirect_uri, timeout) if host in LOOPBACK else _pasted()
+        host = urlsplit(config.redirect_uri).hostname or ""
+        query = _listen(config.redirect_uri, timeout) if host in LOOPBACK else _pasted()
         tokens = DbTokenStore(sessions, row.id, settings.data_dir)
         try:
             exchange_code(cc, _code(query, state), verifier, tokens)
@@ -119,7 +119,9 @@ def authorize(
         account = summary.id
         _record_account(sessions, row.id, row.cc_account_id, account)
         with sessions.begin() as session:
-            repos.update_connector_settings(session, row.id, {"cc_account_label": summary.label})
+            repos.update_connector_settings(
+                session, row.id, settings_patch(cc_account_label=summary.label)
+            )
     console.print(f"Connector [bold]{name}[/bold] is connected to account {account}.")
 
 
@@ -141,7 +143,7 @@ def revoke(name: str) -> None:
     settings = load_settings()
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
-        cc = cc_settings(row, ConnectorConfig.from_dict(row.settings))
+        cc = load_config(row).cc.runtime()
         ok = revoke_tokens(cc, DbTokenStore(sessions, row.id, settings.data_dir))
         with sessions.begin() as session:
             repos.set_connector_status(session, row.id, "needs_sign_in", "access revoked")

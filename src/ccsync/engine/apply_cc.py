@@ -61,7 +61,7 @@ class CcWriter:
     def list_id(self) -> str:
         """The target list's id (created on demand, once per run)."""
         if self._list_id is None:
-            self._list_id = self.cc.ensure_list(self.config.target_list)
+            self._list_id = self.cc.ensure_list(self.config.cc.target_list)
         return self._list_id
 
     def apply(self, actions: Sequence[Action]) -> None:

@@ -2,8 +2,8 @@
 
 Tokens live in the store (``DbTokenStore``), the CC daily budget is shared by every connector
 of one CC application (``DbDailyBudget`` keyed by the client id), the 4/s limiter is a file in
-the data directory (shared across processes); ``cc_rate``, ``cc_daily_quota`` and ``cc_retry``
-in the settings JSON tune the limiter, the budget and the retry bounds. In Debug Mode (on, and
+the data directory (shared across processes); ``cc.rate``, ``cc.daily_quota`` and ``cc.retry``
+in the settings tune the limiter, the budget and the retry bounds. In Debug Mode (on, and
 not expired) every request/response goes to ``debug_log`` redacted.
 """
 
@@ -18,20 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.connectors.constantcontact.client import RetryPolicy
 from ccsync.connectors.constantcontact.connector import ConstantContactConnector
-from ccsync.connectors.constantcontact.settings import CCSettings
+from ccsync.connectors.constantcontact.settings import RetryTuning
 from ccsync.connectors.trace import TraceEntry, TraceSink
 from ccsync.connectors.vtiger.connector import VtigerConnector
-from ccsync.connectors.vtiger.settings import VtigerSettings
-from ccsync.engine.config import ConnectorConfig
-from ccsync.errors import ConfigError
+from ccsync.engine.config import load_config
 from ccsync.settings import AppSettings
 from ccsync.store.budget import DbDailyBudget
 from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 
 LIMITER_FILE = "cc-limiter.sqlite"
-DEFAULT_CC_RATE = 3.8
-DEFAULT_CC_QUOTA = 10000
 
 
 @dataclass(slots=True)
@@ -58,38 +54,6 @@ def debug_on(row: ConnectorRow, now: datetime | None = None) -> bool:
     return row.debug_until is not None and row.debug_until > (now or datetime.now(UTC))
 
 
-def cc_settings(row: ConnectorRow, config: ConnectorConfig) -> CCSettings:
-    """The Constant Contact connector settings of ``row``."""
-    if not config.cc_client_id:
-        raise ConfigError("the connector has no Constant Contact client id")
-    return CCSettings(
-        client_id=config.cc_client_id,
-        client_secret=row.client_secret or "",
-        redirect_uri=config.cc_redirect_uri,
-        auth_url=config.cc_auth_url,
-        token_url=config.cc_token_url,
-        revoke_url=config.cc_revoke_url or None,
-        api_base_url=config.cc_api_url.rstrip("/"),
-        scopes=config.cc_scopes,
-        pkce=config.pkce,
-        target_list=config.target_list,
-        scope=config.cc_scope,
-    )
-
-
-def vtiger_settings(row: ConnectorRow, config: ConnectorConfig) -> VtigerSettings:
-    """The Vtiger connector settings of ``row`` (raises ``ConfigError`` when incomplete)."""
-    return VtigerSettings(
-        url=config.vtiger_url,
-        username=config.vtiger_username,
-        access_key=row.vtiger_access_key or "",
-        flavour=config.vtiger_flavour,
-        scope=config.crm_scope,
-        timezone=config.vtiger_timezone,
-        resolve_accounts=config.extended_mapping,  # the company row maps account_id
-    )
-
-
 def build_cc(
     settings: AppSettings,
     sessions: sessionmaker[Session],
@@ -97,17 +61,17 @@ def build_cc(
     trace: TraceSink | None = None,
 ) -> ConstantContactConnector:
     """The Constant Contact connector of ``row`` with the shared limiter and budget."""
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row).cc
     tokens = DbTokenStore(sessions, row.id, settings.data_dir)
     return ConstantContactConnector(
-        cc_settings(row, config),
+        config.runtime(),
         tokens,
         budget=DbDailyBudget(sessions),
         limiter_path=Path(settings.data_dir) / LIMITER_FILE,
-        rate=_float_setting(row, "cc_rate", DEFAULT_CC_RATE),
-        daily_quota=int(_float_setting(row, "cc_daily_quota", DEFAULT_CC_QUOTA)),
+        rate=config.rate,
+        daily_quota=config.daily_quota,
         trace=trace,
-        retry_policy=_retry_policy(row),
+        retry_policy=_retry_policy(config.retry),
     )
 
 
@@ -115,21 +79,16 @@ def build_crm(
     settings: AppSettings, row: ConnectorRow, trace: TraceSink | None = None
 ) -> VtigerConnector:
     """The Vtiger connector of ``row`` (login lock and describe cache in the data dir)."""
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     state_dir = Path(settings.data_dir) / "vtiger" / str(row.id)
     state_dir.mkdir(parents=True, exist_ok=True)
-    return VtigerConnector(vtiger_settings(row, config), state_dir=state_dir, trace=trace)
+    # The extended rows map the company (account_id): show and accept the organisation's name.
+    vtiger = config.crm.runtime(resolve_accounts=config.sync.extended_mapping)
+    return VtigerConnector(vtiger, state_dir=state_dir, trace=trace)
 
 
-def _retry_policy(row: ConnectorRow) -> RetryPolicy | None:
-    """Operator tuning of the CC retry bounds (``cc_retry`` in the settings JSON), if any."""
-    raw = row.settings.get("cc_retry")
-    if not isinstance(raw, dict):
+def _retry_policy(tuning: RetryTuning | None) -> RetryPolicy | None:
+    """Operator tuning of the CC retry bounds (``cc.retry`` in the settings), if any."""
+    if tuning is None:
         return None
-    known = {"attempts", "max_delay", "first_wait", "max_wait", "activity_timeout"}
-    return RetryPolicy(**{k: v for k, v in raw.items() if k in known})
-
-
-def _float_setting(row: ConnectorRow, key: str, default: float) -> float:
-    value = row.settings.get(key, default)
-    return float(value) if isinstance(value, int | float) else default
+    return RetryPolicy(**tuning.model_dump(exclude_none=True))

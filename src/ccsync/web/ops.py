@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import NotFound, SyncError
@@ -102,7 +102,7 @@ def first_run_waiting(ctx: WebContext, connector_id: int) -> bool:
 def attention_lists(ctx: WebContext, row: ConnectorRow, zone: str) -> dict[str, Any]:
     """Held actions, dead letters, ambiguous duplicates and recent conflicts."""
     connector_id = row.id
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     with ctx.sessions() as session:
         held = list_held(session, connector_id)
         dead = list_retries(session, connector_id, dead=True)
@@ -165,9 +165,9 @@ def _attention_view(
         "id": item_id,
         "email": email,
         "cc_id": cc_id,
-        "cc_url": cc_record_url(config.cc_contact_url, cc_id),
+        "cc_url": cc_record_url(config.cc.contact_url, cc_id),
         "candidates": [
-            {**c, "crm_url": crm_record_url(config.vtiger_url, c["crm_id"])} for c in candidates
+            {**c, "crm_url": crm_record_url(config.crm.url, c["crm_id"])} for c in candidates
         ],
     }
 
