@@ -51,6 +51,8 @@ FLAT: dict[str, Any] = {
     "custom_fields": [
         {"crm_field": "cf_901", "cc_id": "c0ffee", "cc_name": "tier", "direction": "both"}
     ],
+    "crm_provider": "vtiger",
+    "cc_provider": "constantcontact",
     "legacy_note": "kept",
 }
 
@@ -114,6 +116,9 @@ def test_a_flat_row_becomes_nested_and_loads_with_every_value(engine: Engine) ->
     }  # fmt: skip
     assert stored["cc"]["api_base_url"] == "https://api.example/v3"
     assert stored["sync"]["custom_fields"] == FLAT["custom_fields"]
+    assert (stored["sync"]["crm_provider"], stored["sync"]["cc_provider"]) == (
+        "vtiger", "constantcontact",
+    )  # fmt: skip
     config = load_config(_row(stored))
     assert (config.crm.url, config.crm.scope, config.crm.access_key.get_secret_value()) == (
         "https://crm.example", "all", "k3y",

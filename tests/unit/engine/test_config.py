@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from ccsync.connectors.constantcontact.settings import CCConfig
+from ccsync.connectors.provider_config import ProviderConfig, part_as
+from ccsync.connectors.registry import Provider, provider, register, unregister
+from ccsync.connectors.vtiger.settings import VtigerConfig
 from ccsync.engine.config import (
     SETTINGS,
     ConnectorConfig,
@@ -16,6 +21,7 @@ from ccsync.engine.config import (
 )
 from ccsync.errors import ConfigError
 from ccsync.store.repos.rows import ConnectorRow
+from support.memory_connector import MemoryConnector, MemoryCrm
 
 KEY, SECRET = "vt-key-0123456789", "cc-secret-abcdef"
 
@@ -84,3 +90,61 @@ def test_a_patch_changes_only_the_settings_named() -> None:
         "sync": {"frequency": "off"},
         "crm": {"url": "https://x"},
     }
+
+
+@pytest.fixture
+def bare_crm() -> Iterator[str]:
+    """A CRM provider with no settings model, registered for one test."""
+    register(Provider("bare-crm", "crm", lambda ctx: MemoryConnector(MemoryCrm())))
+    yield "bare-crm"
+    unregister("bare-crm")
+
+
+def test_each_part_is_the_model_its_provider_registered() -> None:
+    config = load_config(_row({}))
+    assert (
+        config.sync.provider("crm") == "vtiger" and config.sync.provider("cc") == "constantcontact"
+    )
+    assert type(config.crm) is provider("vtiger").config_model is VtigerConfig
+    assert type(config.cc) is provider("constantcontact").config_model is CCConfig
+    assert part_as(config.cc, CCConfig).client_secret.get_secret_value() == SECRET
+    with pytest.raises(ConfigError, match="not Constant Contact settings"):
+        part_as(config.crm, CCConfig)
+
+
+def test_a_provider_without_settings_gets_the_empty_part(bare_crm: str) -> None:
+    config = load_config(
+        _row({"crm": {"url": "https://crm.example"}, "sync": {"crm_provider": bare_crm}})
+    )
+    assert type(config.crm) is ProviderConfig and config.stored()["crm"] == {}
+    assert config.crm.record_url("12x3") == "" and config.crm.same_login(ProviderConfig())
+    assert isinstance(config.cc, CCConfig)  # the other side keeps its provider
+    with pytest.raises(
+        ConfigError, match="vtiger_url is a Vtiger setting; this connector uses 'bare-crm'"
+    ):
+        config.with_changes({"vtiger_url": "https://crm.example"})
+    assert config.with_changes(
+        {"crm_provider": "vtiger", "vtiger_url": "https://x"}
+    ).crm == VtigerConfig(url="https://x")
+
+
+def test_an_unknown_provider_is_refused_in_words() -> None:
+    with pytest.raises(ConfigError, match="unknown connector provider 'nope'"):
+        ConnectorConfig.from_stored({"sync": {"crm_provider": "nope"}})
+    with pytest.raises(ConfigError, match="plays the crm side, not cc"):
+        settings_patch(cc_provider="vtiger")
+
+
+def test_the_engine_asks_a_part_only_what_provider_config_declares() -> None:
+    config = ConnectorConfig.from_keys(
+        vtiger_url="https://crm.example/", target_list="News", cc_scope="lists"
+    )
+    assert config.crm.record_url("12x345") == (
+        "https://crm.example/index.php?module=Contacts&view=Detail&record=345"
+    )
+    assert config.cc.record_url("a/b") == (
+        "https://app.constantcontact.com/pages/contacts/ui#contact/a%2Fb"
+    )
+    assert config.cc.target_list_name() == "News" and config.cc.list_scoped()
+    assert ConnectorConfig.from_keys(cc_contact_url="javascript:{cc_id}").cc.record_url("x") == ""
+    assert not config.crm.same_login(config.crm.model_copy(update={"username": "other"}))
