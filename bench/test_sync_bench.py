@@ -26,6 +26,7 @@ for extra in (ROOT, ROOT / "tests"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from ccsync.engine.config import settings_patch  # noqa: E402
 from ccsync.engine.result import RunResult  # noqa: E402
 from ccsync.store import repos  # noqa: E402
 from integration.engine.harness import Emulators, World  # noqa: E402
@@ -41,7 +42,7 @@ def _real_client_limits(world: World) -> None:
     """The connector at its production settings: 3.8 requests/s, default retries."""
     with world.sessions.begin() as session:
         repos.update_connector_settings(
-            session, world.connector_id, {"cc_rate": 3.8, "cc_retry": None}
+            session, world.connector_id, settings_patch(cc_rate=3.8, cc_retry=None)
         )
 
 

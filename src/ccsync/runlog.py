@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from urllib.parse import quote, urlsplit
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.store.repos.rows import RunItemRow
@@ -21,38 +20,6 @@ CSV_COLUMNS = (
 CSV_BOM = "\ufeff"
 # Kept in a skip's stored diff to notice an unchanged record; not something a person reads.
 INTERNAL_DIFF_KEYS = ("fingerprint",)
-
-
-def is_http_url(value: str) -> bool:
-    """True for an absolute ``http://`` or ``https://`` URL with a host (no spaces)."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in value
-
-
-def crm_record_url(vtiger_url: str, crm_id: str | None) -> str:
-    """Link to the contact in Vtiger: ``{url}/index.php?module=Contacts&view=Detail&record=N``.
-
-    Webservice ids look like ``12x345``; the record number is the part after the ``x``.
-    """
-    if not vtiger_url or not crm_id or not is_http_url(vtiger_url):
-        return ""
-    record = crm_id.split("x", 1)[-1]
-    return f"{vtiger_url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
-
-
-def cc_record_url(template: str, cc_id: str | None) -> str:
-    """Link to the contact in Constant Contact through the connector's URL template.
-
-    Only http(s) links are made, whatever the stored template says (defence in depth: the
-    settings refuse other schemes).
-    """
-    if not template or not cc_id:
-        return ""
-    url = template.replace("{cc_id}", quote(cc_id, safe=""))
-    return url if is_http_url(url) else ""
 
 
 def source_module(side: str) -> str:
@@ -76,8 +43,8 @@ def item_record(item: RunItemRow, config: ConnectorConfig) -> dict[str, object]:
         "record_name": item.record_name or "",
         "crm_id": item.crm_id or "",
         "cc_id": item.cc_id or "",
-        "crm_url": crm_record_url(config.vtiger_url, item.crm_id),
-        "cc_url": cc_record_url(config.cc_contact_url, item.cc_id),
+        "crm_url": config.crm.record_url(item.crm_id),
+        "cc_url": config.cc.record_url(item.cc_id),
         "reason": item.reason or "",
         "message": item.message or "",
         "diff": shown_diff(item.diff) or None,

@@ -37,7 +37,7 @@ class WebEnv:
 def make_env(tmp_path: Path) -> WebEnv:
     """Build the app on a new store (scheduler off: tests start runs only where they mean to)."""
     app, ctx = _app(tmp_path / "data")
-    config = ConnectorConfig(
+    config = ConnectorConfig.from_keys(
         cc_client_id="test-client",
         cc_auth_url="http://127.0.0.1:9/oauth2/default/v1/authorize",
         cc_token_url="http://127.0.0.1:9/oauth2/default/v1/token",
@@ -45,7 +45,7 @@ def make_env(tmp_path: Path) -> WebEnv:
         vtiger_url="http://127.0.0.1:9",
         vtiger_username="admin",
         frequency="off",
-    ).to_dict()
+    ).stored()
     with ctx.sessions.begin() as session:
         admin = create_user(session, ADMIN[0], ADMIN[1], role="admin")
         user = create_user(session, USER[0], USER[1], role="user")

@@ -34,11 +34,11 @@ def _seed(data: Path) -> int:
     settings = get_settings(data_dir=data)
     configure_encryption(settings.fernet_keys)
     engine = init_db(settings.database_url)
-    config = ConnectorConfig(
+    config = ConnectorConfig.from_keys(
         cc_client_id="c", cc_auth_url="http://127.0.0.1:9/a", cc_token_url="http://127.0.0.1:9/t",
         cc_api_url="http://127.0.0.1:9/v3", vtiger_url="http://127.0.0.1:9",
         cc_contact_url="https://cc.example/c/{cc_id}", frequency="off",
-    ).to_dict()  # fmt: skip
+    ).stored()  # fmt: skip
     with session_factory(engine).begin() as session:
         admin = create_user(session, *ADMIN, role="admin")
         row = create_connector(session, "CSP CC", admin.id, config, client_secret="s3cr3t-xyz")

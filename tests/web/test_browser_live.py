@@ -37,10 +37,10 @@ def store(tmp_path: Path) -> Iterator[tuple[Engine, int]]:
     settings = get_settings(data_dir=tmp_path / "data")
     configure_encryption(settings.fernet_keys)
     engine = init_db(settings.database_url)
-    config = ConnectorConfig(
+    config = ConnectorConfig.from_keys(
         cc_client_id="c", cc_auth_url="http://127.0.0.1:9/a", cc_token_url="http://127.0.0.1:9/t",
         cc_api_url="http://127.0.0.1:9/v3", vtiger_url="http://127.0.0.1:9", frequency="4h",
-    ).to_dict()  # fmt: skip
+    ).stored()  # fmt: skip
     with session_factory(engine).begin() as session:
         admin = create_user(session, *ADMIN, role="admin")
         row = create_connector(session, "Live CC", admin.id, config, client_secret="s3cr3t-xyz")

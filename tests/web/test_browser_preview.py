@@ -33,10 +33,10 @@ def _seed(data: Path) -> int:
     settings = get_settings(data_dir=data)
     configure_encryption(settings.fernet_keys)
     engine = init_db(settings.database_url)
-    config = ConnectorConfig(
+    config = ConnectorConfig.from_keys(
         cc_client_id="c", cc_auth_url="http://127.0.0.1:9/a", cc_token_url="http://127.0.0.1:9/t",
         cc_api_url="http://127.0.0.1:9/v3", vtiger_url="http://127.0.0.1:9", frequency="off",
-    ).to_dict()  # fmt: skip
+    ).stored()  # fmt: skip
     sessions = session_factory(engine)
     with sessions.begin() as session:
         admin = create_user(session, *ADMIN, role="admin")

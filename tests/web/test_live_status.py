@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from ccsync.engine.config import settings_patch
 from ccsync.jobs.local import LocalBackend, load_schedules
 from ccsync.store.lease import RunLease
 from ccsync.store.repos.connectors import set_connector_status, update_connector_settings
@@ -33,7 +34,7 @@ def client(env: WebEnv, runs: GatedRuns, monkeypatch: pytest.MonkeyPatch) -> Ite
     """The admin's browser on an app whose job backend runs gated runs and schedules jobs."""
     for cid, frequency in ((env.admin_connector, "15m"), (env.user_connector, "4h")):
         with env.ctx.sessions.begin() as session:
-            update_connector_settings(session, cid, {"frequency": frequency})
+            update_connector_settings(session, cid, settings_patch(frequency=frequency))
             set_connector_status(session, cid, "connected")
     backend = LocalBackend(
         env.ctx.settings, schedules=lambda: load_schedules(env.ctx.sessions), run=runs
@@ -93,6 +94,6 @@ def test_each_connector_shows_its_next_background_run(client: TestClient, env: W
     shown = re.findall(r"Next background run: ([0-9: -]+)", page)
     assert shown == [local_time(due_a, "UTC"), local_time(due_b, "UTC")]
     with env.ctx.sessions.begin() as session:
-        update_connector_settings(session, b, {"frequency": "off"})
+        update_connector_settings(session, b, settings_patch(frequency="off"))
     env.ctx.backend.reload()
     assert client.get("/").text.count("Next background run:") == 1

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import settings_patch
 from ccsync.engine.result import RunResult
 from ccsync.jobs.local import LocalBackend, load_schedules
 from ccsync.store.repos.connectors import set_connector_status, update_connector_settings
@@ -82,7 +82,7 @@ def test_confirm_reaches_the_run_and_other_connectors_run_alongside(env: WebEnv)
 
 def _enable(env: WebEnv, connector_id: int, frequency: str) -> None:
     with env.ctx.sessions.begin() as session:
-        update_connector_settings(session, connector_id, {"frequency": frequency})
+        update_connector_settings(session, connector_id, settings_patch(frequency=frequency))
         set_connector_status(session, connector_id, "connected")
 
 
@@ -99,7 +99,7 @@ def test_jobs_are_rebuilt_from_the_connectors_table_at_every_start(env: WebEnv) 
     try:
         assert second.scheduled_ids() == {env.admin_connector: 900, env.user_connector: 14400}
         with env.ctx.sessions.begin() as session:
-            update_connector_settings(session, env.admin_connector, {"frequency": "off"})
+            update_connector_settings(session, env.admin_connector, settings_patch(frequency="off"))
         second.reload()
         assert second.scheduled_ids() == {env.user_connector: 14400}
     finally:
@@ -109,12 +109,11 @@ def test_jobs_are_rebuilt_from_the_connectors_table_at_every_start(env: WebEnv) 
 def test_connectors_that_cannot_run_get_no_background_job(env: WebEnv) -> None:
     _enable(env, env.admin_connector, "5m")
     with env.ctx.sessions.begin() as session:
-        update_connector_settings(session, env.user_connector, {"frequency": "5m"})
+        update_connector_settings(session, env.user_connector, settings_patch(frequency="5m"))
         set_connector_status(session, env.user_connector, "needs_sign_in")
         update_connector_settings(
-            session, env.admin_connector, {**ConnectorConfig().to_dict(), "frequency": "5m",
-                                           "contacts_enabled": False}
-        )  # fmt: skip
+            session, env.admin_connector, settings_patch(frequency="5m", contacts_enabled=False)
+        )
     schedules = {s.connector_id: s.interval for s in load_schedules(env.ctx.sessions)}
     assert schedules == {env.admin_connector: None, env.user_connector: None}
 

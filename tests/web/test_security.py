@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from ccsync.cli import app as cli
+from ccsync.engine.config import settings_patch
 from ccsync.settings import get_settings
 from ccsync.store.models import WebSession, utcnow
 from ccsync.store.repos.connectors import update_connector_settings
@@ -274,7 +275,7 @@ def test_a_javascript_record_url_is_refused_and_never_rendered(
     assert form.status_code == 400 and "http:// or https://" in form.text
     # Defence in depth: a template stored some other way still makes no link.
     with env.ctx.sessions.begin() as session:
-        update_connector_settings(session, cid, {"cc_contact_url": evil})
+        update_connector_settings(session, cid, settings_patch(cc_contact_url=evil))
     run_id = _record_run(env, cid)
     page = admin_client.get(f"/connectors/{cid}/runs/{run_id}/items?side=cc&action=created")
     assert page.status_code == 200 and "javascript:" not in page.text

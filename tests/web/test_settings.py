@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import load_config
 from ccsync.store.repos.connectors import create_connector, get_connector
 
 from .conftest import WebEnv, csrf
@@ -59,8 +59,8 @@ def test_oauth_settings_are_saved_and_the_secret_is_never_shown_back(
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     assert "OAuth settings saved" in admin_client.get("/").text
     row = _row(env, cid)
-    config = ConnectorConfig.from_dict(row.settings)
-    assert (config.cc_client_id, config.pkce, config.cc_api_url) == (
+    config = load_config(row).cc
+    assert (config.client_id, config.pkce, config.api_base_url) == (
         "my-app-key", "off", "https://api.example/v3",
     )  # fmt: skip
     assert row.client_secret == "brand-new-secret-value"
@@ -104,13 +104,13 @@ def test_sync_settings_are_saved_with_mapping_and_masked_access_key(
     answer = admin_client.post(f"/connectors/{cid}/settings", data=data)
     assert answer.status_code == 303, answer.text
     row = _row(env, cid)
-    config = ConnectorConfig.from_dict(row.settings)
-    assert config.direction == "crm_to_cc" and config.cc_scope == "lists"
-    assert config.crm_delete_policy == "unlist" and config.cc_delete_policy == "ignore"
-    assert config.vtiger_url == "https://crm.example" and config.vtiger_timezone == "Europe/Berlin"
+    config = load_config(row)
+    assert config.sync.direction == "crm_to_cc" and config.cc.scope == "lists"
+    assert config.sync.crm_delete_policy == "unlist" and config.sync.cc_delete_policy == "ignore"
+    assert config.crm.url == "https://crm.example" and config.crm.timezone == "Europe/Berlin"
     assert row.vtiger_access_key == "vt-access-key-123"
     assert row.debug_until is not None
-    assert row.settings["custom_fields"] == [
+    assert row.settings["sync"]["custom_fields"] == [
         {"crm_field": "cf_901", "cc_id": "c0ffee", "cc_name": "tier", "direction": "crm_to_cc"}
     ]
     page = admin_client.get(f"/connectors/{cid}/settings").text
@@ -139,14 +139,15 @@ def test_a_frequency_over_80_percent_of_the_quota_is_refused_naming_what_fits(
     base = _row(env, env.admin_connector).settings
     with env.ctx.sessions.begin() as session:
         for i in range(9):
-            create_connector(session, f"busy-{i}", env.admin_id, {**base, "frequency": "5m"})
+            busy = {**base, "sync": {**base["sync"], "frequency": "5m"}}
+            create_connector(session, f"busy-{i}", env.admin_id, busy)
     cid = env.admin_connector
     data = {**SYNC, "frequency": "5m", "csrftoken": csrf(admin_client)}
     answer = admin_client.post(f"/connectors/{cid}/settings", data=data)
     assert answer.status_code == 400
     assert "more than 80%" in answer.text
     assert "The highest frequency that fits is: Every 30 minutes." in answer.text
-    assert ConnectorConfig.from_dict(_row(env, cid).settings).frequency == "off"
+    assert load_config(_row(env, cid)).sync.frequency == "off"
     data["frequency"] = "30m"
     assert admin_client.post(f"/connectors/{cid}/settings", data=data).status_code == 303
 
@@ -190,18 +191,18 @@ def test_sync_records_from_a_date_is_chosen_shown_and_kept(
     data = {**SYNC, "sync_records_from": "date", "sync_records_date": "2024-03-01"}
     answer = admin_client.post(f"/connectors/{cid}/settings", data={**data, "csrftoken": token})
     assert answer.status_code == 303, answer.text
-    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
+    assert load_config(_row(env, cid)).sync.sync_records_from == "2024-03-01"
     page = admin_client.get(f"/connectors/{cid}/settings").text
     assert '<option value="date" selected>' in page
     assert 'name="sync_records_date" type="date" value="2024-03-01"' in page
     # a save that keeps the shown values keeps the date
     kept = {**SYNC, "sync_records_from": "date", "sync_records_date": "2024-03-01"}
     admin_client.post(f"/connectors/{cid}/settings", data={**kept, "csrftoken": token})
-    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
+    assert load_config(_row(env, cid)).sync.sync_records_from == "2024-03-01"
     future = {**SYNC, "sync_records_from": "date", "sync_records_date": "2999-01-01"}
     answer = admin_client.post(f"/connectors/{cid}/settings", data={**future, "csrftoken": token})
     assert answer.status_code == 400 and "2999-01-01 is in the future" in answer.text
     empty = {**SYNC, "sync_records_from": "date", "sync_records_date": ""}
     answer = admin_client.post(f"/connectors/{cid}/settings", data={**empty, "csrftoken": token})
     assert answer.status_code == 400 and "Choose the date to sync records from" in answer.text
-    assert ConnectorConfig.from_dict(_row(env, cid).settings).sync_records_from == "2024-03-01"
+    assert load_config(_row(env, cid)).sync.sync_records_from == "2024-03-01"

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from ccsync.engine.config import settings_patch
 from ccsync.store.repos.connectors import (
     get_connector,
     get_state,
@@ -54,10 +55,10 @@ def cc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
 def _point_at(env: WebEnv, connector_id: int, base: str) -> None:
     authz = f"{base}/oauth2/default/v1"
     with env.ctx.sessions.begin() as session:
-        update_connector_settings(session, connector_id, {
-            "cc_client_id": "ccsync-demo-client", "cc_auth_url": f"{authz}/authorize",
-            "cc_token_url": f"{authz}/token", "cc_revoke_url": f"{authz}/revoke",
-            "cc_api_url": f"{base}/v3"})  # fmt: skip
+        update_connector_settings(session, connector_id, settings_patch(
+            cc_client_id="ccsync-demo-client", cc_auth_url=f"{authz}/authorize",
+            cc_token_url=f"{authz}/token", cc_revoke_url=f"{authz}/revoke",
+            cc_api_url=f"{base}/v3"))  # fmt: skip
         set_connector_secrets(session, connector_id, client_secret="ccsync-demo-secret")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from ccsync.engine.config import settings_patch
 from ccsync.store.repos.connectors import (
     get_connector,
     set_connector_secrets,
@@ -79,7 +80,7 @@ def test_a_refused_vtiger_key_is_its_own_state_and_clears_when_the_key_is_saved(
     _point_at(env, cid, cc.base_url)
     with env.ctx.sessions.begin() as session:
         update_connector_settings(
-            session, cid, {"vtiger_url": vt.base_url, "vtiger_username": "admin"}
+            session, cid, settings_patch(vtiger_url=vt.base_url, vtiger_username="admin")
         )
         set_connector_secrets(session, cid, vtiger_access_key="a-wrong-key-0000")
     assert "Constant Contact is connected." in _consent(admin_client, cid, 1, "allow")

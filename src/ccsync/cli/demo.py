@@ -201,7 +201,7 @@ def demo_config(
     cc_url: str, vtiger_url: str, base_url: str, vtiger_user: str = VTIGER_USER, account: int = 1
 ) -> ConnectorConfig:
     """Connector settings pointed at the emulators (OAuth settings filled in)."""
-    return ConnectorConfig(
+    return ConnectorConfig.from_keys(
         vtiger_url=vtiger_url,
         vtiger_username=vtiger_user,
         cc_client_id=CLIENT_ID,
@@ -244,7 +244,7 @@ def prepare_store(settings: AppSettings, cc_url: str, vtiger_url: str) -> None:
                     session,
                     name,
                     owner,
-                    config.to_dict(),
+                    config.stored(),
                     client_secret=CLIENT_SECRET,
                     vtiger_access_key=key,
                     status="needs_sign_in",

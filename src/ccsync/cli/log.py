@@ -17,7 +17,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.cli.common import connector_by_name, console, fail, store
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.runlog import CSV_COLUMNS, csv_cells, item_record
 from ccsync.store import repos
 from ccsync.store.repos import RunItemRow, RunRow
@@ -62,7 +62,7 @@ def log(
     """Show the Sync Log of connector NAME (or one run's items with --run)."""
     with store() as sessions:
         row = connector_by_name(sessions, name)
-        config = ConnectorConfig.from_dict(row.settings)
+        config = load_config(row)
         with sessions.begin() as session:
             runs = repos.list_runs(session, row.id, limit=limit)
             chosen = repos.get_run(session, run) if run is not None else None

@@ -25,9 +25,9 @@ from ccsync.connectors.constantcontact.oauth import (
     new_pkce_verifier,
 )
 from ccsync.connectors.constantcontact.oauth import revoke as revoke_tokens
-from ccsync.connectors.constantcontact.provider import settings_from
-from ccsync.connectors.constantcontact.settings import CCSettings
-from ccsync.engine.config import ConnectorConfig
+from ccsync.connectors.constantcontact.settings import CCConfig
+from ccsync.connectors.provider_config import part_as
+from ccsync.engine.config import load_config, settings_patch
 from ccsync.engine.factory import account_summary
 from ccsync.errors import SyncError
 from ccsync.store import repos
@@ -94,9 +94,9 @@ def _code(query: dict[str, list[str]], state: str) -> str:
     return code
 
 
-def _cc_settings(row: ConnectorRow, config: ConnectorConfig) -> CCSettings:
-    """The Constant Contact settings of ``row``."""
-    return settings_from(config.to_dict(), row.client_secret or "")
+def _cc_config(row: ConnectorRow) -> CCConfig:
+    """The Constant Contact settings of ``row`` (``ConfigError`` for another provider)."""
+    return part_as(load_config(row).cc, CCConfig)
 
 
 def authorize(
@@ -107,13 +107,13 @@ def authorize(
     settings = load_settings()
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
-        config = ConnectorConfig.from_dict(row.settings)
-        cc = _cc_settings(row, config)
+        config = _cc_config(row)
+        cc = config.runtime()
         state = secrets.token_urlsafe(24)
         verifier = new_pkce_verifier() if cc.uses_pkce else None
         typer.echo(authorization_url(cc, state, verifier), nl=True)
-        host = urlsplit(config.cc_redirect_uri).hostname or ""
-        query = _listen(config.cc_redirect_uri, timeout) if host in LOOPBACK else _pasted()
+        host = urlsplit(config.redirect_uri).hostname or ""
+        query = _listen(config.redirect_uri, timeout) if host in LOOPBACK else _pasted()
         tokens = DbTokenStore(sessions, row.id, settings.data_dir)
         try:
             exchange_code(cc, _code(query, state), verifier, tokens)
@@ -123,7 +123,9 @@ def authorize(
         account = summary.id
         _record_account(sessions, row.id, row.cc_account_id, account)
         with sessions.begin() as session:
-            repos.update_connector_settings(session, row.id, {"cc_account_label": summary.label})
+            repos.update_connector_settings(
+                session, row.id, settings_patch(cc_account_label=summary.label)
+            )
     console.print(f"Connector [bold]{name}[/bold] is connected to account {account}.")
 
 
@@ -145,7 +147,7 @@ def revoke(name: str) -> None:
     settings = load_settings()
     with store(settings) as sessions:
         row = connector_by_name(sessions, name)
-        cc = _cc_settings(row, ConnectorConfig.from_dict(row.settings))
+        cc = _cc_config(row).runtime()
         ok = revoke_tokens(cc, DbTokenStore(sessions, row.id, settings.data_dir))
         with sessions.begin() as session:
             repos.set_connector_status(session, row.id, "needs_sign_in", "access revoked")

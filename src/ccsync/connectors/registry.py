@@ -1,27 +1,29 @@
 """The one registry of providers: a name → the side it plays and how to build its connector.
 
-A provider is a package of ``ccsync.connectors`` (or a test's module) that builds a ``Connector``
-from a ``BuildContext``: the stored connector's settings and secrets, plus what the host lends it
-(data directory, token store, shared daily budget, trace sink). The built-in providers (``vtiger``
-for the CRM, ``constantcontact`` for the email-marketing side) are registered when
-``ccsync.connectors`` is imported; the engine builds connectors only through ``provider(name)``
-and never imports a provider package.
+A provider is a package of ``ccsync.connectors`` (or a test's module) that owns a settings model
+(``config_model``, a ``ProviderConfig``: its side's part of a connector's settings) and builds a
+``Connector`` from a ``BuildContext``: that part, typed and holding its secrets, plus what the
+host lends it (data directory, token store, shared daily budget, trace sink). The built-in
+providers (``vtiger`` for the CRM, ``constantcontact`` for the email-marketing side) are
+registered when ``ccsync.connectors`` is imported; the engine builds connectors only through
+``provider(name)`` and never imports a provider package.
 
 Example::
 
-    register(Provider("memory", "crm", lambda ctx: MemoryConnector(...)))
+    register(Provider("vtiger", "crm", build, config_model=VtigerConfig))
+    register(Provider("memory", "crm", lambda ctx: MemoryConnector(...)))  # no settings
     connector = provider("memory").build(context)
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ccsync.connectors.base import Connector, DailyBudget, Side
+from ccsync.connectors.provider_config import P, ProviderConfig, part_as
 from ccsync.connectors.tokens import TokenStore
 from ccsync.connectors.trace import TraceSink
 from ccsync.errors import ConfigError
@@ -33,8 +35,10 @@ class BuildContext:
 
     Attributes:
         connector_id: the stored connector's id (a key for per-connector files).
-        settings: the connector's settings, every known key present (defaults filled in).
-        secrets: decrypted secrets by name (``client_secret``, ``access_key``); "" when unset.
+        config: the provider's part of the connector's settings, an instance of its
+            ``config_model`` (defaults filled in, secrets decrypted).
+        extended_mapping: the sync maps the extended rows (a CRM may then resolve the company
+            reference to its name).
         data_dir: the installation's data directory (lock files, caches, limiter files).
         tokens: the connector's OAuth token store (for providers that sign in with OAuth).
         budget: the daily call budget shared by every process of the installation.
@@ -42,25 +46,27 @@ class BuildContext:
     """
 
     connector_id: int
-    settings: Mapping[str, Any]
     data_dir: Path
     tokens: TokenStore
     budget: DailyBudget
-    secrets: Mapping[str, str] = field(default_factory=dict)
+    config: ProviderConfig = field(default_factory=ProviderConfig)
+    extended_mapping: bool = False
     trace: TraceSink | None = None
 
-    def secret(self, name: str) -> str:
-        """The secret ``name`` ("" when unset)."""
-        return self.secrets.get(name) or ""
+    def config_as(self, model: type[P]) -> P:
+        """The provider's settings as its own model (raises ``ConfigError`` for another)."""
+        return part_as(self.config, model)
 
 
 @dataclass(frozen=True, slots=True)
 class Provider:
-    """A provider: its name, the side it plays, and its connector factory."""
+    """A provider: its name, the side it plays, its connector factory and its settings model
+    (``ProviderConfig`` itself for a provider with no settings)."""
 
     name: str
     side: Side
     build: Callable[[BuildContext], Connector]
+    config_model: type[ProviderConfig] = ProviderConfig
 
 
 _PROVIDERS: dict[str, Provider] = {}

@@ -65,10 +65,8 @@ class CcWriter:
     def list_id(self) -> str:
         """The target list's id (created on demand, once per run; "" without lists)."""
         if self._list_id is None:
-            cc = self.cc
-            self._list_id = (
-                cc.ensure_list(self.config.target_list) if isinstance(cc, TargetList) else ""
-            )
+            cc, name = self.cc, self.config.cc.target_list_name()
+            self._list_id = cc.ensure_list(name) if name and isinstance(cc, TargetList) else ""
         return self._list_id
 
     def _lists(self) -> list[str]:

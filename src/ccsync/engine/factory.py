@@ -1,11 +1,12 @@
 """Build the connectors of a stored connector row, through the provider registry.
 
-Each side's provider is named in the settings (``crm_provider``, ``cc_provider``; Vtiger and
-Constant Contact when absent) and looked up in ``ccsync.connectors.registry``: the engine never
-imports a provider package. The provider gets the settings (every known key, defaults filled
-in), the row's secrets, and what the store lends it: the connector's tokens (``DbTokenStore``)
-and the daily budget shared by every process (``DbDailyBudget``). In Debug Mode (on, and not
-expired) every request/response goes to ``debug_log`` redacted.
+Each side's provider is named in the sync settings (``sync.crm_provider``, ``sync.cc_provider``;
+Vtiger and Constant Contact by default) and looked up in ``ccsync.connectors.registry``: the
+engine never imports a provider package. The provider gets its part of the typed settings
+(``load_config(row).crm`` / ``.cc``, an instance of its ``config_model``, secrets decrypted) and
+what the store lends it: the connector's tokens (``DbTokenStore``) and the daily budget shared by
+every process (``DbDailyBudget``). In Debug Mode (on, and not expired) every request/response
+goes to ``debug_log`` redacted.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,14 +22,12 @@ from ccsync.connectors.base import AccountSummary, Connector, Side
 from ccsync.connectors.capabilities import AccountInfo
 from ccsync.connectors.registry import BuildContext, provider
 from ccsync.connectors.trace import TraceEntry, TraceSink
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.errors import ConfigError
 from ccsync.settings import AppSettings
 from ccsync.store.budget import DbDailyBudget
 from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
-
-DEFAULT_PROVIDERS: dict[Side, str] = {"crm": "vtiger", "cc": "constantcontact"}
 
 
 @dataclass(slots=True)
@@ -57,27 +55,30 @@ def debug_on(row: ConnectorRow, now: datetime | None = None) -> bool:
 
 
 def provider_name(row: ConnectorRow, side: Side) -> str:
-    """The provider that plays ``side`` for ``row`` (``crm_provider`` / ``cc_provider``)."""
-    name = row.settings.get(f"{side}_provider")
-    return name if isinstance(name, str) and name else DEFAULT_PROVIDERS[side]
+    """The provider that plays ``side`` for ``row`` (``sync.crm_provider`` / ``sync.cc_provider``).
+
+    Raises:
+        ConfigError: the stored settings do not fit the settings models.
+    """
+    return load_config(row).sync.provider(side)
 
 
 def build_context(
     settings: AppSettings,
     sessions: sessionmaker[Session],
     row: ConnectorRow,
+    config: ConnectorConfig,
+    side: Side,
     trace: TraceSink | None = None,
 ) -> BuildContext:
-    """What a provider gets to build a connector of ``row``."""
-    values: dict[str, Any] = {**row.settings, **ConnectorConfig.from_dict(row.settings).to_dict()}
-    secrets = {"client_secret": row.client_secret or "", "access_key": row.vtiger_access_key or ""}
+    """What the provider of ``side`` gets to build its connector of ``row`` (of ``config``)."""
     return BuildContext(
         connector_id=row.id,
-        settings=values,
+        config=config.part(side),
+        extended_mapping=config.sync.extended_mapping,
         data_dir=Path(settings.data_dir),
         tokens=DbTokenStore(sessions, row.id, settings.data_dir),
         budget=DbDailyBudget(sessions),
-        secrets=secrets,
         trace=trace,
     )
 
@@ -91,8 +92,9 @@ def build_side(
 ) -> Connector:
     """The connector that plays ``side`` for ``row`` (raises ``ConfigError`` for an unknown
     provider or incomplete settings)."""
-    found = provider(provider_name(row, side), side)
-    return found.build(build_context(settings, sessions, row, trace))
+    config = load_config(row)
+    found = provider(config.sync.provider(side), side)
+    return found.build(build_context(settings, sessions, row, config, side, trace))
 
 
 def build_cc(

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.connectors.base import Connector, Side
 from ccsync.connectors.trace import redact
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import load_config
 from ccsync.engine.factory import TraceBuffer, build_cc, build_crm, debug_on
 from ccsync.engine.recording import Recorder
 from ccsync.engine.result import Progress, RunResult
@@ -301,7 +301,7 @@ def _cutoff(sessions: sessionmaker[Session], row: ConnectorRow) -> datetime | No
     """The first-run cutoff, fixed once and stored on the connector."""
     if row.first_run_cutoff is not None:
         return row.first_run_cutoff
-    cutoff = first_run_cutoff(ConnectorConfig.from_dict(row.settings))
+    cutoff = first_run_cutoff(load_config(row))
     if cutoff is not None:
         with sessions.begin() as session:
             repos.update_connector(session, row.id, first_run_cutoff=cutoff)

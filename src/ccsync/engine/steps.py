@@ -18,7 +18,7 @@ from ccsync.domain.choices import DIRECTIONS, Direction
 from ccsync.domain.contact import EMAIL, EMAILOPTOUT, SUBSCRIBED_STATES, UNSUBSCRIBED
 from ccsync.engine.apply import DELETED_PENDING, Applier, ApplyContext
 from ccsync.engine.breaker import apply_breaker
-from ccsync.engine.config import ConnectorConfig, parse_records_from
+from ccsync.engine.config import ConnectorConfig, load_config, parse_records_from
 from ccsync.engine.context import optout_of
 from ccsync.engine.mapping import CustomField, FieldMapping, default_mapping
 from ccsync.engine.outcome import LinkIndex, Tally, item_for
@@ -75,9 +75,9 @@ class StepsOutcome:
 def mapping_of(config: ConnectorConfig) -> FieldMapping:
     """The field mapping a connector's settings select."""
     return default_mapping(
-        extended=config.extended_mapping,
-        office_phone_as_work=config.office_phone_as_work,
-        custom=[_custom_field(c) for c in config.custom_fields],
+        extended=config.sync.extended_mapping,
+        office_phone_as_work=config.sync.office_phone_as_work,
+        custom=[_custom_field(c) for c in config.sync.custom_fields],
     )
 
 
@@ -107,7 +107,7 @@ class RunSteps:
     ) -> None:
         self.row, self.crm, self.cc, self.recorder = row, crm, cc, recorder
         self.options, self.progress = options, progress
-        self.config = ConnectorConfig.from_dict(row.settings)
+        self.config = load_config(row)
         self.mapping = mapping_of(self.config)
         self._missing: dict[Side, list[str]] = {"crm": [], "cc": []}
         self._out: dict[Side, list[str]] = {"crm": [], "cc": []}
@@ -209,7 +209,7 @@ class RunSteps:
         if cc.changes.complete:
             # the account listing holds deleted contacts too; a list-scoped one does not
             absent = [r.cc_id for r in live if r.cc_id not in cc.fresh]
-            if self.config.cc_scope == "lists":
+            if self.config.cc.list_scoped():
                 self._out["cc"] += absent
             else:
                 self._missing["cc"] += absent
@@ -471,7 +471,7 @@ class RunSteps:
     def _plan_settings(
         self, first_run: bool, cutoff: datetime | None, links: LinkIndex
     ) -> PlanSettings:
-        c = self.config
+        c = self.config.sync
         return PlanSettings(
             mapping=self.mapping,
             direction=c.direction,
@@ -504,7 +504,7 @@ class RunSteps:
 
 def first_run_cutoff(config: ConnectorConfig, now: datetime | None = None) -> datetime | None:
     """The cutoff "Sync Records From" fixes at the first run."""
-    return parse_records_from(config.sync_records_from, now or datetime.now(UTC))
+    return parse_records_from(config.sync.sync_records_from, now or datetime.now(UTC))
 
 
 def link_state(row: LinkRow) -> LinkState:

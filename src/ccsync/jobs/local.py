@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
-from ccsync.engine.config import FREQUENCIES, ConnectorConfig
+from ccsync.engine.config import FREQUENCIES, load_config
 from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
 from ccsync.jobs.backend import EnqueueResult
 from ccsync.store.db import session_factory
@@ -83,9 +83,9 @@ def load_schedules(sessions: sessionmaker[Session]) -> list[Schedule]:
         rows = list_connectors(session)
     out = []
     for row in rows:
-        config = ConnectorConfig.from_dict(row.settings)
-        enabled = config.contacts_enabled and row.status not in _NOT_RUNNABLE
-        out.append(Schedule(row.id, config.frequency, enabled))
+        config = load_config(row)
+        enabled = config.sync.contacts_enabled and row.status not in _NOT_RUNNABLE
+        out.append(Schedule(row.id, config.sync.frequency, enabled))
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ccsync.engine.config import FREQUENCY_LABELS
 from ccsync.jobs.local import FREQUENCY_SECONDS
 
 DAILY_QUOTA = 10_000
@@ -19,17 +20,8 @@ CALLS_PER_QUIET_RUN = 3
 TOKEN_CALLS_PER_DAY = 2
 DAY_SECONDS = 24 * 3600
 
-FREQUENCY_LABELS = {
-    "5m": "Every 5 minutes",
-    "15m": "Every 15 minutes",
-    "30m": "Every 30 minutes",
-    "60m": "Every hour",
-    "4h": "Every 4 hours",
-    "daily": "Daily",
-    "off": "Off",
-}
 # Highest frequency first: the first one that fits is the one to suggest.
-FREQUENCY_ORDER = ("5m", "15m", "30m", "60m", "4h", "daily", "off")
+FREQUENCY_ORDER = tuple(FREQUENCY_LABELS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,41 +18,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# Field names (form, query and path parameters) as the pages call them.
+from ccsync.web.settings_form import labels, oauth_fields, sync_fields
+
+# Field names (form, query and path parameters) as the pages call them: the settings' labels
+# come from their declarations, the rest are here.
 LABELS: dict[str, str] = {
-    "sync_records_from": "Sync Records From",
+    **labels(sync_fields()),
+    **labels(oauth_fields()),
     "sync_records_date": "Date (for “From a date”)",
     "debug_mode": "Debug Mode",
-    "frequency": "Background Sync Frequency",
-    "direction": "Sync Direction",
-    "enabled": "Enable Contacts Sync",
-    "conflict_policy": "When both sides changed a field",
-    "delete_crm": "A contact deleted in Vtiger",
-    "delete_cc": "A contact deleted in Constant Contact",
-    "delete_wins": "The delete wins",
-    "crm_scope": "Vtiger contacts to sync",
-    "cc_scope": "Constant Contact contacts to sync",
-    "target_list": "Target Constant Contact list",
-    "vtiger_timezone": "Vtiger server time zone",
-    "cc_record_url": "Constant Contact record URL template",
-    "vtiger_url": "Vtiger URL",
-    "vtiger_username": "Vtiger user name",
-    "vtiger_access_key": "Access key",
-    "vtiger_flavour": "Vtiger flavour",
-    "extended": "Extended rows",
-    "office_phone_as_work": "Office phone as work phone",
     "custom": "Custom fields",
     "crm_field": "Vtiger field",
     "cc_id": "Constant Contact custom field id",
     "cc_name": "Its name",
-    "client_id": "Client ID",
-    "client_secret": "Client Secret",
-    "auth_url": "Auth URL",
-    "token_url": "Token URL",
-    "revoke_url": "Revoke URL",
-    "api_base_url": "API base URL",
-    "scopes": "Scopes",
-    "pkce": "Use PKCE",
     "username": "User name",
     "password": "Password",
     "current": "Current password",

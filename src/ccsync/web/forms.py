@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.connectors.constantcontact.settings import CCConfig
+from ccsync.engine.config import ConnectorConfig, load_config, secret_columns
 from ccsync.engine.mapping_rows import CustomField, default_mapping
 from ccsync.errors import ConfigError
 from ccsync.store.repos.connectors import (
@@ -35,10 +36,18 @@ from ccsync.web.schemas import (
     SyncSettingsIn,
     SyncSettingsOut,
 )
+from ccsync.web.settings_form import (
+    FormField,
+    oauth_fields,
+    secret_changes,
+    setting_changes,
+    sync_fields,
+)
 from ccsync.web.templating import mask_secret
 
 DEBUG_HOURS = 24
 CUSTOM_KEY = "custom_fields"
+RECORDS_FROM = "sync_records_from"
 DIRECTION_LABELS = {"both": "Both ways", "crm_to_cc": "Vtiger → CC", "cc_to_crm": "CC → Vtiger"}
 OFFLINE_WARNING = (
     "The scopes do not include offline_access: Constant Contact will give no refresh token and "
@@ -55,38 +64,31 @@ def _http_url(
         errors.append(FieldError(field, f"{label} must be an http(s) URL."))
 
 
+def _value(config: ConnectorConfig, field: FormField) -> Any:
+    return getattr(getattr(config, field.spec.section), field.spec.name)
+
+
 # --- OAuth Settings ------------------------------------------------------------------------
 
 
 def oauth_form(ctx: WebContext, row: ConnectorRow) -> OAuthSettingsOut:
     """The OAuth settings as the form shows them (secret masked)."""
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
+    shown = {f.name: _value(config, f) for f in oauth_fields() if not f.spec.secret}
     return OAuthSettingsOut(
-        client_id=config.cc_client_id,
-        secret_mask=mask_secret(row.client_secret),
-        auth_url=config.cc_auth_url,
-        token_url=config.cc_token_url,
-        revoke_url=config.cc_revoke_url,
-        api_base_url=config.cc_api_url,
-        scopes=config.cc_scopes,
-        pkce=config.pkce,
-        redirect_uri=redirect_uri(ctx.settings),
+        **shown, secret_mask=mask_secret(row.client_secret), redirect_uri=redirect_uri(ctx.settings)
     )
 
 
 def oauth_errors(data: OAuthSettingsIn, has_secret: bool) -> list[FieldError]:
-    """What is wrong with ``data`` (empty when it can be saved)."""
+    """What is wrong with ``data`` (empty when it can be saved), next to each field."""
     errors: list[FieldError] = []
-    if not data.client_id.strip():
-        errors.append(FieldError("client_id", "Client ID is required."))
-    if not (data.client_secret or has_secret):
-        errors.append(FieldError("client_secret", "Client Secret is required."))
-    _http_url(data.auth_url, "auth_url", "Auth URL", errors)
-    _http_url(data.token_url, "token_url", "Token URL", errors)
-    _http_url(data.revoke_url, "revoke_url", "Revoke URL", errors, required=False)
-    _http_url(data.api_base_url, "api_base_url", "API base URL", errors)
-    if not data.scopes.split():
-        errors.append(FieldError("scopes", "Scopes are required."))
+    for field in oauth_fields():
+        value = str(getattr(data, field.name)).strip()
+        if field.required and not value and not (field.spec.secret and has_secret):
+            errors.append(FieldError(field.name, f"{field.spec.label} is required."))
+        elif field.kind == "url":
+            _http_url(value, field.name, field.spec.label, errors, required=field.required)
     return errors
 
 
@@ -97,33 +99,31 @@ def save_oauth(
     errors = oauth_errors(data, bool(row.client_secret))
     if errors:
         return errors, None
-    changes = {
-        "cc_client_id": data.client_id.strip(),
-        "cc_auth_url": data.auth_url.strip(),
-        "cc_token_url": data.token_url.strip(),
-        "cc_revoke_url": data.revoke_url.strip(),
-        "cc_api_url": data.api_base_url.strip().rstrip("/"),
-        "cc_scopes": " ".join(data.scopes.split()),
-        "pkce": data.pkce,
-        "cc_redirect_uri": redirect_uri(ctx.settings),
-    }
+    posted = data.model_dump()
+    changes = setting_changes(oauth_fields(), posted)
+    changes["cc_redirect_uri"] = redirect_uri(ctx.settings)
+    try:
+        config = load_config(row).with_changes(changes)
+    except ConfigError as exc:
+        return [FieldError("", str(exc))], None
+    secrets = secret_columns(secret_changes(oauth_fields(), posted))
     with ctx.sessions.begin() as session:
-        update_connector_settings(session, row.id, changes)
-        if data.client_secret:
-            set_connector_secrets(session, row.id, client_secret=data.client_secret)
+        update_connector_settings(session, row.id, config.stored_patch(changes))
+        if secrets:
+            set_connector_secrets(session, row.id, **secrets)
         if row.status == "not_configured":
             set_connector_status(session, row.id, "needs_sign_in")
-    warning = None if "offline_access" in data.scopes.split() else OFFLINE_WARNING
+    scopes = config.cc.scopes if isinstance(config.cc, CCConfig) else ""
+    warning = None if "offline_access" in scopes.split() else OFFLINE_WARNING
     return [], warning
 
 
 # --- Sync Settings -------------------------------------------------------------------------
 
 
-def _custom(settings: dict[str, Any]) -> list[CustomFieldIn]:
-    raw = settings.get(CUSTOM_KEY) or []
+def _custom(raw: list[dict[str, str]]) -> list[CustomFieldIn]:
     out = []
-    for item in raw if isinstance(raw, list) else []:
+    for item in raw:
         try:
             out.append(CustomFieldIn.model_validate(item))
         except ValueError:
@@ -134,8 +134,8 @@ def _custom(settings: dict[str, Any]) -> list[CustomFieldIn]:
 def mapping_rows(config: ConnectorConfig, custom: list[CustomFieldIn]) -> list[MappingRowOut]:
     """The field mapping the runner uses with these options."""
     mapping = default_mapping(
-        extended=config.extended_mapping,
-        office_phone_as_work=config.office_phone_as_work,
+        extended=config.sync.extended_mapping,
+        office_phone_as_work=config.sync.office_phone_as_work,
         custom=[CustomField(c.crm_field, c.cc_id, c.cc_name, c.direction) for c in custom],
     )
     return [
@@ -156,46 +156,37 @@ def _usages(ctx: WebContext) -> list[Usage]:
         rows = list_connectors(session)
     out = []
     for r in rows:
-        config = ConnectorConfig.from_dict(r.settings)
-        out.append(Usage(r.id, config.cc_client_id, config.frequency, config.contacts_enabled))
+        config = load_config(r)
+        sync = config.sync
+        out.append(Usage(r.id, _client_id(config), sync.frequency, sync.contacts_enabled))
     return out
+
+
+def _client_id(config: ConnectorConfig) -> str:
+    """The CC application of ``config`` (its daily budget is shared by the application)."""
+    return config.cc.client_id if isinstance(config.cc, CCConfig) else ""
 
 
 def budget_for(ctx: WebContext, row: ConnectorRow, frequency: str, enabled: bool) -> BudgetCheck:
     """The budget projection (sync rule Q4) with ``row`` at ``frequency``."""
-    client_id = ConnectorConfig.from_dict(row.settings).cc_client_id
+    client_id = _client_id(load_config(row))
     return check_frequency(_usages(ctx), row.id, client_id, frequency, enabled)
 
 
 def sync_form(ctx: WebContext, row: ConnectorRow) -> SyncSettingsOut:
     """The Sync Settings as the form shows them."""
-    c = ConnectorConfig.from_dict(row.settings)
-    custom = _custom(row.settings)
-    check = budget_for(ctx, row, c.frequency, c.contacts_enabled)
+    config = load_config(row)
+    shown = {f.name: _value(config, f) for f in sync_fields() if not f.spec.secret}
+    records = config.sync.sync_records_from
+    custom = _custom(config.sync.custom_fields)
+    check = budget_for(ctx, row, config.sync.frequency, config.sync.contacts_enabled)
     return SyncSettingsOut(
-        sync_records_from=_span(c.sync_records_from),
-        sync_records_date=c.sync_records_from if _span(c.sync_records_from) == "date" else "",
+        **{**shown, RECORDS_FROM: _span(records)},
+        sync_records_date=records if _span(records) == "date" else "",
         debug_mode=debug_on(row),
-        frequency=c.frequency,
-        direction=c.direction,
-        enabled=c.contacts_enabled,
-        conflict_policy=c.conflict_policy,
-        delete_crm=c.crm_delete_policy,
-        delete_cc=c.cc_delete_policy,
-        delete_wins=c.delete_wins,
-        crm_scope=c.crm_scope,
-        cc_scope=c.cc_scope,
-        target_list=c.target_list,
-        vtiger_timezone=c.vtiger_timezone,
-        cc_record_url=c.cc_contact_url,
-        vtiger_url=c.vtiger_url,
-        vtiger_username=c.vtiger_username,
-        vtiger_flavour=c.vtiger_flavour,
-        extended=c.extended_mapping,
-        office_phone_as_work=c.office_phone_as_work,
         custom=custom,
         access_key_mask=mask_secret(row.vtiger_access_key),
-        mapping=mapping_rows(c, custom),
+        mapping=mapping_rows(config, custom),
         budget=_budget_out(check),
     )
 
@@ -216,30 +207,12 @@ def _budget_out(check: BudgetCheck) -> BudgetOut:
 
 
 def _config_changes(data: SyncSettingsIn) -> dict[str, Any]:
-    return {
-        "sync_records_from": (
-            data.sync_records_date.strip()
-            if data.sync_records_from == "date"
-            else data.sync_records_from
-        ),
-        "frequency": data.frequency,
-        "direction": data.direction,
-        "contacts_enabled": data.enabled,
-        "conflict_policy": data.conflict_policy,
-        "crm_delete_policy": data.delete_crm,
-        "cc_delete_policy": data.delete_cc,
-        "delete_wins": data.delete_wins,
-        "crm_scope": data.crm_scope,
-        "cc_scope": data.cc_scope,
-        "target_list": data.target_list.strip(),
-        "vtiger_timezone": data.vtiger_timezone.strip(),
-        "cc_contact_url": data.cc_record_url.strip(),
-        "vtiger_url": data.vtiger_url.strip().rstrip("/"),
-        "vtiger_username": data.vtiger_username.strip(),
-        "vtiger_flavour": data.vtiger_flavour,
-        "extended_mapping": data.extended,
-        "office_phone_as_work": data.office_phone_as_work,
-    }
+    """The posted settings by key ("From a date" stores the date itself)."""
+    changes = setting_changes(sync_fields(), data.model_dump())
+    if data.sync_records_from == "date":
+        changes[RECORDS_FROM] = data.sync_records_date.strip()
+    changes[CUSTOM_KEY] = [c.model_dump() for c in data.custom]
+    return changes
 
 
 def _field_errors(data: SyncSettingsIn) -> list[FieldError]:
@@ -294,9 +267,8 @@ def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> lis
     errors = _field_errors(data)
     if errors:
         return errors
-    changes = _config_changes(data)
     try:
-        ConnectorConfig.from_dict({**row.settings, **changes}).validate()
+        _saved(row, data)
     except ConfigError as exc:
         return [FieldError("", str(exc))]
     check = budget_for(ctx, row, data.frequency, data.enabled)
@@ -311,33 +283,30 @@ def sync_errors(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> lis
     return errors
 
 
+def _saved(row: ConnectorRow, data: SyncSettingsIn) -> ConnectorConfig:
+    """The connector's settings as this save leaves them (raises ``ConfigError``)."""
+    secrets = secret_changes(sync_fields(), data.model_dump())
+    return load_config(row).updated(**_config_changes(data), **secrets)
+
+
 def save_sync(ctx: WebContext, row: ConnectorRow, data: SyncSettingsIn) -> list[FieldError]:
     """Validate and store the Sync Settings; reschedules the background job. Returns the errors."""
     errors = sync_errors(ctx, row, data)
     if errors:
         return errors
-    changes = _config_changes(data)
-    changes[CUSTOM_KEY] = [c.model_dump() for c in data.custom]
+    config = _saved(row, data)
+    secrets = secret_columns(secret_changes(sync_fields(), data.model_dump()))
     with ctx.sessions.begin() as session:
-        update_connector_settings(session, row.id, changes)
-        if data.vtiger_access_key:
-            set_connector_secrets(session, row.id, vtiger_access_key=data.vtiger_access_key)
-        fixed = _vtiger_login_changed(row, data) and clear_crm_auth(session, row.id)
+        update_connector_settings(session, row.id, config.stored_patch(_config_changes(data)))
+        if secrets:
+            set_connector_secrets(session, row.id, **secrets)
+        # New Vtiger credentials (key, user name, URL or flavour) may cure a refused login.
+        fixed = not load_config(row).crm.same_login(config.crm) and clear_crm_auth(session, row.id)
         _set_debug(session, row, data.debug_mode)
     if fixed:
         ctx.backend.forget_failure(row.id)
     ctx.backend.reload()
     return []
-
-
-def _vtiger_login_changed(row: ConnectorRow, data: SyncSettingsIn) -> bool:
-    """Whether this save gives Vtiger new credentials (a key, user name, URL or flavour)."""
-    old = ConnectorConfig.from_dict(row.settings)
-    new = _config_changes(data)
-    return bool(data.vtiger_access_key) or (
-        (old.vtiger_url, old.vtiger_username, old.vtiger_flavour)
-        != (new["vtiger_url"], new["vtiger_username"], new["vtiger_flavour"])
-    )
 
 
 def _set_debug(session: Any, row: ConnectorRow, on: bool) -> None:

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import load_config
 from ccsync.runlog import CSV_BOM, CSV_COLUMNS, csv_cells, item_record
 from ccsync.store.repos.debuglog import count_debug, debug_counts, iter_debug, list_debug
 from ccsync.store.repos.rows import ConnectorRow, DebugRow, RunRow
@@ -55,7 +55,7 @@ def items_of(
     ctx: WebContext, row: ConnectorRow, run_id: int, side: str, action: str
 ) -> list[ItemView]:
     """The records behind one count (first ``ITEM_PAGE``; the CSV has them all)."""
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     with ctx.sessions() as session:
         items = list_run_items(session, run_id, side=side, action=action, limit=ITEM_PAGE)
     return [item_view(i, config) for i in items]
@@ -65,7 +65,7 @@ def csv_rows(
     ctx: WebContext, row: ConnectorRow, run_id: int, side: str, action: str
 ) -> Iterator[str]:
     """ "Download as CSV": a byte-order mark, a header, one line per record (``ccsync.runlog``)."""
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)

@@ -20,9 +20,9 @@ from ccsync.connectors.constantcontact.oauth import (
     new_pkce_verifier,
     revoke,
 )
-from ccsync.connectors.constantcontact.provider import settings_from
-from ccsync.connectors.constantcontact.settings import CCSettings
-from ccsync.engine.config import ConnectorConfig
+from ccsync.connectors.constantcontact.settings import CCConfig, CCSettings
+from ccsync.connectors.provider_config import part_as
+from ccsync.engine.config import load_config, settings_patch
 from ccsync.engine.factory import account_summary
 from ccsync.errors import SyncError
 from ccsync.store.repos.connectors import (
@@ -36,7 +36,6 @@ from ccsync.store.repos.links import archive_links
 from ccsync.store.repos.rows import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 from ccsync.web.context import WebContext
-from ccsync.web.views import ACCOUNT_LABEL
 
 if TYPE_CHECKING:
     from ccsync.settings import AppSettings
@@ -52,7 +51,7 @@ def redirect_uri(settings: AppSettings) -> str:
 
 def cc_settings(row: ConnectorRow, app_settings: AppSettings) -> CCSettings:
     """The CC connector settings of ``row``, with the Redirect URI this web app serves."""
-    base = settings_from(ConnectorConfig.from_dict(row.settings).to_dict(), row.client_secret or "")
+    base = part_as(load_config(row).cc, CCConfig).runtime()
     return replace(base, redirect_uri=redirect_uri(app_settings))
 
 
@@ -131,15 +130,15 @@ ACTIVE = ("connected", "paused", "quota", "crm_auth")
 
 def _clashing_connector(ctx: WebContext, row: ConnectorRow, account: str) -> str | None:
     """Another connector on the same CC account whose scope overlaps (sync rule L4), by name."""
-    mine = ConnectorConfig.from_dict(row.settings)
+    mine = load_config(row).cc
     with ctx.sessions() as session:
         others = [c for c in list_connectors(session) if c.id != row.id]
     for other in others:
         if other.cc_account_id != account or other.status not in ACTIVE:
             continue
-        theirs = ConnectorConfig.from_dict(other.settings)
-        lists_apart = mine.cc_scope == theirs.cc_scope == "lists"
-        if not (lists_apart and mine.target_list != theirs.target_list):
+        theirs = load_config(other).cc
+        lists_apart = mine.list_scoped() and theirs.list_scoped()
+        if not (lists_apart and mine.target_list_name() != theirs.target_list_name()):
             return other.name
     return None
 
@@ -154,7 +153,7 @@ def _record_account(ctx: WebContext, row: ConnectorRow, account: str, label: str
             clear_state(session, row.id)
             update_connector(session, row.id, first_run_cutoff=None)
         update_connector(session, row.id, cc_account_id=account)
-        update_connector_settings(session, row.id, {ACCOUNT_LABEL: label})
+        update_connector_settings(session, row.id, settings_patch(cc_account_label=label))
         set_connector_status(session, row.id, "connected")
     return switched
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.engine.factory import build_cc
 from ccsync.engine.result import RunResult
 from ccsync.errors import NotFound, SyncError
-from ccsync.runlog import cc_record_url, crm_record_url
 from ccsync.store.repos.held import list_attention, list_held, resolve_attention
 from ccsync.store.repos.links import list_pending, upsert_links
 from ccsync.store.repos.retry import list_retries, retry_now
@@ -102,7 +101,7 @@ def first_run_waiting(ctx: WebContext, connector_id: int) -> bool:
 def attention_lists(ctx: WebContext, row: ConnectorRow, zone: str) -> dict[str, Any]:
     """Held actions, dead letters, ambiguous duplicates and recent conflicts."""
     connector_id = row.id
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     with ctx.sessions() as session:
         held = list_held(session, connector_id)
         dead = list_retries(session, connector_id, dead=True)
@@ -165,10 +164,8 @@ def _attention_view(
         "id": item_id,
         "email": email,
         "cc_id": cc_id,
-        "cc_url": cc_record_url(config.cc_contact_url, cc_id),
-        "candidates": [
-            {**c, "crm_url": crm_record_url(config.vtiger_url, c["crm_id"])} for c in candidates
-        ],
+        "cc_url": config.cc.record_url(cc_id),
+        "candidates": [{**c, "crm_url": config.crm.record_url(c["crm_id"])} for c in candidates],
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import load_config
 from ccsync.store.repos.rows import ConnectorRow, RunRow
 from ccsync.store.repos.runs import (
     count_run_items,
@@ -143,7 +143,7 @@ def plan_page(
 ) -> PlanPage:
     """Page ``want.page`` (clamped to the last) of ``run``'s planned actions under ``want``."""
     side, action, reason = want.side or None, want.action or None, want.reason or None
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     with ctx.sessions() as session:
         total = count_run_items(session, run.id, side=side, action=action, reason=reason)
         pages = max(1, -(-total // PLAN_PAGE))

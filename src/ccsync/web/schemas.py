@@ -8,11 +8,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from ccsync.domain.choices import CcDeletePolicy, ConflictPolicy, CrmDeletePolicy, Direction
-from ccsync.runlog import is_http_url
+from ccsync.domain.links import is_http_url
+from ccsync.engine.config import Frequency
 
 Side = Literal["cc", "crm"]
 Action = Literal["created", "updated", "skipped", "deleted", "conflict"]
-Frequency = Literal["off", "5m", "15m", "30m", "60m", "4h", "daily"]
 Url = Field(default="", max_length=2000)
 
 

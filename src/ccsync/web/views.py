@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.connectors.constantcontact.settings import CCConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.engine.result import empty_counts
 from ccsync.jobs.local import RunState
-from ccsync.runlog import aware_utc, cc_record_url, crm_record_url, shown_diff, source_module
+from ccsync.runlog import aware_utc, shown_diff, source_module
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
 from ccsync.web.templating import local_time
 
@@ -30,7 +31,6 @@ STATE_LABELS = {
 RUNNABLE = ("connected", "paused", "quota", "crm_auth")
 SIDE_TITLES = {"cc": "Constant Contact", "crm": "Vtiger CRM"}
 # The connector setting that keeps the signed-in account's name and email (from its summary).
-ACCOUNT_LABEL = "cc_account_label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +73,15 @@ def connector_state(row: ConnectorRow, live: RunState, zone: str) -> tuple[str, 
 
 def account_shown(row: ConnectorRow) -> str:
     """The signed-in CC account as a person knows it (name and email), else its id."""
-    label = row.settings.get(ACCOUNT_LABEL)
-    return str(label) if label and row.cc_account_id else row.cc_account_id or ""
+    cc = load_config(row).cc
+    label = cc.account_label if isinstance(cc, CCConfig) else ""
+    return label if label and row.cc_account_id else row.cc_account_id or ""
 
 
 def is_configured(row: ConnectorRow) -> bool:
     """Whether the OAuth application settings are filled in (Client ID and secret)."""
-    config = ConnectorConfig.from_dict(row.settings)
-    return bool(config.cc_client_id and row.client_secret)
+    cc = load_config(row).cc
+    return isinstance(cc, CCConfig) and bool(cc.client_id and row.client_secret)
 
 
 def connector_view(
@@ -231,8 +232,8 @@ def item_view(item: RunItemRow, config: ConnectorConfig) -> ItemView:
         record_name=item.record_name or "",
         crm_id=item.crm_id or "",
         cc_id=item.cc_id or "",
-        crm_url=crm_record_url(config.vtiger_url, item.crm_id),
-        cc_url=cc_record_url(config.cc_contact_url, item.cc_id),
+        crm_url=config.crm.record_url(item.crm_id),
+        cc_url=config.cc.record_url(item.cc_id),
         reason=item.reason or "",
         message=item.message or "",
         diff=shown_diff(item.diff),

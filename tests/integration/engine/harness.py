@@ -17,7 +17,7 @@ import httpx2
 
 from ccsync.connectors.constantcontact.tokens import TokenSet
 from ccsync.domain.normalize import email_key
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.engine.result import RunResult
 from ccsync.engine.runner import execute_run, resolve_held
 from ccsync.settings import AppSettings, get_settings
@@ -111,7 +111,7 @@ class World:
     def config(self, **changes: Any) -> ConnectorConfig:
         """The connector's settings pointing at the emulators."""
         cc = self.emus.cc.base_url
-        base = ConnectorConfig(
+        base = ConnectorConfig.from_keys(
             vtiger_url=self.emus.vt.base_url,
             vtiger_username=VT_USER,
             cc_client_id=CLIENT_ID,
@@ -127,7 +127,7 @@ class World:
             user = repos.create_user(session, "admin", "a-long-test-password", role="admin")
             # the client-side CC limiter runs far above the emulator's (disabled) limit here
             retry = {"attempts": 2, "first_wait": 0.01, "max_wait": 0.05, "max_delay": 1.0}
-            settings = {**self.config().to_dict(), "cc_rate": 500, "cc_retry": retry}
+            settings = self.config(cc_rate=500, cc_retry=retry).stored()
             row = repos.create_connector(
                 session, "main", user.id, settings,
                 client_secret=CLIENT_SECRET, vtiger_access_key=VT_KEY, status="connected",
@@ -149,8 +149,10 @@ class World:
         with self.sessions.begin() as session:
             row = repos.get_connector(session, self.connector_id)
             assert row is not None
-            config = ConnectorConfig.from_dict(row.settings).updated(**changes)
-            repos.update_connector_settings(session, self.connector_id, config.to_dict())
+            config = load_config(row).updated(**changes)
+            repos.update_connector_settings(
+                session, self.connector_id, config.stored_patch(changes)
+            )
 
     def close(self) -> None:
         """Release the database."""

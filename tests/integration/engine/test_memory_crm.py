@@ -2,8 +2,9 @@
 
 The CRM role is played by the in-memory CRM of ``tests/support/memory_connector.py`` — neither
 Vtiger nor Constant Contact, and with no optional capability — registered as provider ``memory``
-and chosen by the connector's ``crm_provider`` setting; the email-marketing role is the Constant
-Contact emulator. Runs go through the jobs backend, as the CLI starts them.
+(no settings model) and chosen by the connector's ``sync.crm_provider`` setting; the
+email-marketing role is the Constant Contact emulator. Runs go through the jobs backend, as the
+CLI starts them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from ccsync.connectors.provider_config import ProviderConfig
 from ccsync.connectors.registry import BuildContext, Provider, register, unregister
+from ccsync.engine.config import settings_patch
 from ccsync.engine.result import RunResult
 from ccsync.jobs.backend import ForegroundBackend
 from ccsync.store import repos
@@ -31,12 +34,15 @@ def crm(world: World) -> Iterator[MemoryCrm]:
 
     def build(ctx: BuildContext) -> MemoryConnector:
         assert ctx.connector_id == world.connector_id
+        assert type(ctx.config) is ProviderConfig  # a provider with no settings model
         built.append(MemoryConnector(server))
         return built[-1]
 
     register(Provider("memory", "crm", build))
     with world.sessions.begin() as session:
-        repos.update_connector_settings(session, world.connector_id, {"crm_provider": "memory"})
+        patch = settings_patch(crm_provider="memory")
+        assert patch == {"sync": {"crm_provider": "memory"}}
+        repos.update_connector_settings(session, world.connector_id, patch)
     try:
         yield server
     finally:

@@ -57,8 +57,8 @@ def test_add_reads_secrets_from_the_environment_and_stores_them_encrypted(data_d
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
 
     shown = _show(runner)
-    assert shown["settings"]["direction"] == "crm_to_cc"
-    assert shown["settings"]["sync_records_from"] == "30d"
+    assert shown["settings"]["sync"]["direction"] == "crm_to_cc"
+    assert shown["settings"]["sync"]["sync_records_from"] == "30d"
     assert shown["vtiger_access_key"] == "set" and shown["client_secret"] == "set"
     assert shown["status"] == "needs_sign_in"
     raw = (data_dir / "ccsync.db").read_bytes()
@@ -119,13 +119,39 @@ def test_set_list_and_remove(data_dir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     shown = _show(runner)
-    assert shown["settings"]["conflict_policy"] == "crm" and shown["debug_until"]
-    assert shown["settings"]["direction"] == "crm_to_cc", "other settings kept"
+    assert shown["settings"]["sync"]["conflict_policy"] == "crm" and shown["debug_until"]
+    assert shown["settings"]["sync"]["direction"] == "crm_to_cc", "other settings kept"
     listed = runner.invoke(app, ["connector", "list", "--json"])
     assert [c["name"] for c in json.loads(listed.output)] == ["main"]
     removed = runner.invoke(app, ["connector", "remove", "main", "--yes"])
     assert removed.exit_code == 0
     assert json.loads(runner.invoke(app, ["connector", "list", "--json"]).output) == []
+
+
+def test_set_takes_a_new_secret_from_a_file_and_never_echoes_it(data_dir: Path) -> None:
+    runner = CliRunner()
+    env = {"CCSYNC_VTIGER_ACCESS_KEY": KEY, "CCSYNC_CC_CLIENT_SECRET": SECRET}
+    _add(runner, env=env)
+    new_key = "new-vtiger-key-98765"
+    key_file = data_dir / "key.txt"
+    key_file.write_text(new_key + "\n")
+    args = ["connector", "set", "main", "--vtiger-access-key-file", str(key_file),
+            "--vtiger-url", "https://crm.example/", "--cc-rate", "2.5"]  # fmt: skip
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 0, result.output
+    table = runner.invoke(app, ["connector", "show", "main"], env={"COLUMNS": "200"}).output
+    shown = _show(runner)
+    for text_out in (result.output, table, json.dumps(shown)):
+        assert new_key not in text_out and KEY not in text_out and SECRET not in text_out
+    assert "vtiger_url" in table and "https://crm.example/" in table
+    assert shown["settings"]["crm"]["url"] == "https://crm.example/"
+    assert shown["settings"]["cc"]["rate"] == 2.5
+    assert "access_key" not in shown["settings"]["crm"]
+    with session_factory(init_db(get_settings().database_url)).begin() as session:
+        row = repos.get_connector_by_name(session, "main")
+    assert row is not None and row.vtiger_access_key == new_key and row.client_secret == SECRET
 
 
 def test_unknown_connector_is_a_clear_error(data_dir: Path) -> None:

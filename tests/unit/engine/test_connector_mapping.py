@@ -12,7 +12,7 @@ from ccsync.errors import ConfigError
 
 def test_custom_fields_of_the_settings_are_mapped_on_both_sides() -> None:
     custom = {"crm_field": "cf_853", "cc_id": "f-1", "cc_name": "tier", "direction": "both"}
-    config = ConnectorConfig.from_dict({"custom_fields": [custom]})
+    config = ConnectorConfig.from_keys(custom_fields=[custom])
 
     mapping = mapping_of(config)
 
@@ -27,4 +27,4 @@ def test_custom_fields_of_the_settings_are_mapped_on_both_sides() -> None:
 def test_a_custom_field_with_an_unknown_direction_is_a_configuration_error() -> None:
     custom = {"crm_field": "cf_1", "cc_id": "f", "cc_name": "x", "direction": "sideways"}
     with pytest.raises(ConfigError, match="sideways"):
-        mapping_of(ConnectorConfig.from_dict({"custom_fields": [custom]}))
+        mapping_of(ConnectorConfig.from_keys(custom_fields=[custom]))

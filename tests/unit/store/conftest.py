@@ -60,6 +60,8 @@ def store(tmp_path: Path, admin_hash: str, migrated_file: Path) -> Iterator[Stor
         user = User(username="admin", password_hash=admin_hash, role="admin")
         session.add(user)
         session.flush()
-        connector = repos.create_connector(session, "main", user.id, {"direction": "both"})
+        connector = repos.create_connector(
+            session, "main", user.id, {"sync": {"direction": "both"}}
+        )
     yield Store(url, tmp_path, engine, sessions, key, connector.id, user.id)
     engine.dispose()

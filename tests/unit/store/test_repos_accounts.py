@@ -84,7 +84,7 @@ def test_time_zone_role_and_listing(store: Store) -> None:
 def test_connector_settings_merge_and_status(store: Store) -> None:
     cid = store.connector_id
     with store.sessions.begin() as session:
-        repos.update_connector_settings(session, cid, {"frequency": "15m"})
+        repos.update_connector_settings(session, cid, {"sync": {"frequency": "15m"}})
         repos.set_connector_status(session, cid, "reconnect_needed", "invalid_grant")
         cutoff = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
         repos.update_connector(session, cid, cc_account_id="acct-1", first_run_cutoff=cutoff)
@@ -93,7 +93,7 @@ def test_connector_settings_merge_and_status(store: Store) -> None:
     with store.sessions() as session:
         row = repos.get_connector_by_name(session, "main")
     assert row is not None
-    assert row.settings == {"direction": "both", "frequency": "15m"}
+    assert row.settings == {"sync": {"direction": "both", "frequency": "15m"}}, "parts merge"
     assert (row.status, row.status_detail) == ("reconnect_needed", "invalid_grant")
     assert row.cc_account_id == "acct-1"
     assert row.first_run_cutoff == cutoff and row.first_run_cutoff.tzinfo is not None

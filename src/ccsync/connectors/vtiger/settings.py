@@ -1,11 +1,21 @@
-"""Settings of one Vtiger connector: where the CRM is, who logs in, and what is synced."""
+"""Settings of one Vtiger connector: where the CRM is, who logs in, and what is synced.
+
+``VtigerConfig`` is what a person sets (stored as the ``crm`` part of a connector's settings; the
+CLI options and the form fields are built from it); ``VtigerSettings`` is what the connector runs
+with, built from it by ``VtigerConfig.runtime``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import SecretStr
+
+from ccsync.connectors.provider_config import ProviderConfig
+from ccsync.domain.links import is_http_url
+from ccsync.domain.setting import setting
 from ccsync.errors import ConfigError
 
 Flavour = Literal["webservice", "restapi"]
@@ -87,3 +97,79 @@ class VtigerSettings:
     def endpoint(self) -> str:
         """The URL the transport talks to (``/webservice.php`` or the REST root)."""
         return self.root + (WEBSERVICE_PATH if self.flavour == "webservice" else RESTAPI_PATH)
+
+
+class VtigerConfig(ProviderConfig):
+    """The Vtiger part of a connector's settings, as a person sets it."""
+
+    KEY_PREFIX: ClassVar[str] = "vtiger_"
+    TITLE: ClassVar[str] = "Vtiger"
+
+    url: str = setting(
+        "", label="Vtiger URL", input="url", group="vtiger",
+        max_length=2000,
+    )  # fmt: skip
+    username: str = setting("", label="Vtiger user name", group="vtiger", max_length=255)
+    access_key: SecretStr = setting(
+        SecretStr(""), label="Access key", note="My Preferences in Vtiger",
+        group="vtiger", max_length=255,
+    )  # fmt: skip
+    flavour: Flavour = setting(
+        "webservice", label="Vtiger flavour", group="vtiger",
+        choices={
+            "webservice": "Open source (webservice.php)", "restapi": "Vtiger Cloud (restapi/v1)",
+        },
+    )  # fmt: skip
+    scope: Scope = setting(
+        "assigned", key="crm_scope", label="Vtiger contacts to sync", group="contacts",
+        choices={
+            "assigned": "Assigned to the Vtiger user",
+            "all": "All contacts (the Vtiger user must be an admin)",
+        },
+    )  # fmt: skip
+    timezone: str = setting(
+        "UTC", label="Vtiger server time zone", help="The IANA zone of Vtiger's timestamps.",
+        group="contacts", required=True, max_length=64,
+    )  # fmt: skip
+
+    def check(self) -> None:
+        """What pydantic's types cannot say: a known time zone, an http(s) URL.
+
+        Raises:
+            ConfigError: the message names the setting.
+        """
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"unknown time zone {self.timezone!r}") from exc
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{self.url!r} is not an http(s) URL")
+
+    def same_login(self, other: ProviderConfig) -> bool:
+        """Whether ``other`` logs in as this does (same URL, user, flavour and access key)."""
+        login = ("url", "username", "flavour", "access_key")
+        if not isinstance(other, VtigerConfig):
+            return False
+        return all(getattr(self, name) == getattr(other, name) for name in login)
+
+    def record_url(self, record_id: str | None) -> str:
+        """Link to the contact: ``{url}/index.php?module=Contacts&view=Detail&record=N``.
+
+        Webservice ids look like ``12x345``; the record number is the part after the ``x``.
+        """
+        if not self.url or not record_id or not is_http_url(self.url):
+            return ""
+        record = record_id.split("x", 1)[-1]
+        return f"{self.url.rstrip('/')}/index.php?module=Contacts&view=Detail&record={record}"
+
+    def runtime(self, *, resolve_accounts: bool) -> VtigerSettings:
+        """The settings the connector runs with (raises ``ConfigError`` when incomplete)."""
+        return VtigerSettings(
+            url=self.url,
+            username=self.username,
+            access_key=self.access_key.get_secret_value(),
+            flavour=self.flavour,
+            scope=self.scope,
+            timezone=self.timezone,
+            resolve_accounts=resolve_accounts,
+        )

@@ -41,7 +41,7 @@ def create_connector(
         session: an open session (the caller commits).
         name: unique name.
         owner_id: the user whose Vtiger contacts and CC account it syncs.
-        settings: OAuth, sync, scope, policy and mapping options as JSON.
+        settings: the nested settings JSON (``{"crm": …, "cc": …, "sync": …}``).
         client_secret: CC client secret (stored encrypted).
         vtiger_access_key: Vtiger access key (stored encrypted).
         status: initial status (one of ``CONNECTOR_STATUSES``).
@@ -94,13 +94,22 @@ def update_connector_settings(
 ) -> ConnectorRow:
     """Merge ``changes`` into the settings (or replace them all with ``replace=True``).
 
+    The settings are nested (``{"crm": {...}, "cc": {...}, "sync": {...}}``): a part in
+    ``changes`` is merged into the stored part key by key, so ``{"sync": {"frequency": "off"}}``
+    changes the frequency alone.
+
     Raises:
         NotFound: no such connector.
     """
     connector = _connector(session, connector_id)
-    base = {} if replace else dict(connector.settings)
+    merged = {} if replace else dict(connector.settings)
+    for key, value in changes.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            value = {**old, **value}
+        merged[key] = value
     # A new dict object, so the JSON column is seen as changed.
-    connector.settings = {**base, **changes}
+    connector.settings = merged
     session.flush()
     return to_row(ConnectorRow, connector)
 

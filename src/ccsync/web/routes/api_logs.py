@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from ccsync.engine.config import ConnectorConfig
+from ccsync.engine.config import load_config
 from ccsync.store.repos.runs import list_run_items
 from ccsync.web.deps import ConnectorDep, CurrentUser, RunDep, RunQueryDep, get_ctx
 from ccsync.web.logs import csv_rows, debug_entries, runs_of
@@ -47,7 +47,7 @@ def items(
 ) -> list[RunItemOut]:
     """The records behind one count (one page)."""
     run_id = run.id
-    config = ConnectorConfig.from_dict(row.settings)
+    config = load_config(row)
     with get_ctx(request).sessions() as session:
         page = list_run_items(session, run_id, side=side, action=action, limit=limit, offset=offset)
     out = []

@@ -15,10 +15,23 @@ from ccsync.web.deps import AdminConnectorDep, ConnectorDep, CurrentUser, get_ct
 from ccsync.web.form_errors import FieldError, by_field, from_pydantic
 from ccsync.web.forms import oauth_errors, oauth_form, save_oauth
 from ccsync.web.schemas import OAuthSettingsIn
+from ccsync.web.settings_form import choice_labels, oauth_fields, options
 from ccsync.web.templating import flash, render
 from ccsync.web.views import is_configured
 
 router = APIRouter(include_in_schema=False)
+FIELDS = oauth_fields()
+OAUTH_FIELDS = tuple(f.name for f in FIELDS)
+CHOICES = choice_labels(FIELDS)
+
+
+def _form_parts(form: Any) -> dict[str, Any]:
+    """What the template needs beyond the values: the fields, their lists, the saved secret."""
+    return {
+        "fields": FIELDS,
+        "options": options(FIELDS),
+        "masks": {"client_secret": form.secret_mask},
+    }
 
 
 @router.get("/connectors/{connector_id}/oauth", response_class=HTMLResponse)
@@ -26,15 +39,14 @@ def oauth_page(request: Request, row: AdminConnectorDep) -> Response:
     """The OAuth Settings form (admins)."""
     form = oauth_form(get_ctx(request), row)
     return render(
-        request, "oauth_settings.html", c=row, form=form, redirect_uri=form.redirect_uri, errors=[]
+        request,
+        "oauth_settings.html",
+        c=row,
+        form=form,
+        redirect_uri=form.redirect_uri,
+        errors=[],
+        **_form_parts(form),
     )
-
-
-OAUTH_FIELDS = (
-    "client_id", "client_secret", "auth_url", "token_url", "revoke_url", "api_base_url",
-    "scopes", "pkce",
-)  # fmt: skip
-PKCE_CHOICES = {"pkce": ["Auto", "On", "Off"]}
 
 
 def _oauth_input(form: Any, has_secret: bool) -> tuple[OAuthSettingsIn, list[FieldError]]:
@@ -45,20 +57,11 @@ def _oauth_input(form: Any, has_secret: bool) -> tuple[OAuthSettingsIn, list[Fie
     try:
         return OAuthSettingsIn.model_validate(raw), []
     except ValidationError as exc:
-        data = OAuthSettingsIn.model_construct(
-            None,
-            client_id=raw["client_id"],
-            client_secret=raw["client_secret"],
-            auth_url=raw["auth_url"],
-            token_url=raw["token_url"],
-            revoke_url=raw["revoke_url"],
-            api_base_url=raw["api_base_url"],
-            scopes=raw["scopes"],
-            pkce=_pkce(raw["pkce"]),
-        )
+        values: dict[str, Any] = {**raw, "pkce": _pkce(raw["pkce"])}
+        data = OAuthSettingsIn.model_construct(None, **values)
         errors = oauth_errors(data, has_secret)
         flagged = {e.field for e in errors}
-        more = from_pydantic(exc.errors(), choices=PKCE_CHOICES)
+        more = from_pydantic(exc.errors(), choices=CHOICES)
         return data, errors + [e for e in more if e.field not in flagged]
 
 
@@ -81,6 +84,7 @@ async def oauth_save(request: Request, row: AdminConnectorDep) -> Response:
             redirect_uri=form.redirect_uri,
             errors=errors,
             field_errors=by_field(errors),
+            **_form_parts(form),
         )
     audit(request, "oauth_settings_saved", target=f"connector {row.id}")
     flash(request, "OAuth settings saved. Click Sign In to authorize Constant Contact.")

@@ -10,49 +10,25 @@ from pydantic import ValidationError
 
 from ccsync.domain.choices import DIRECTIONS
 from ccsync.web.audit import audit
-from ccsync.web.budget import FREQUENCY_LABELS, FREQUENCY_ORDER
 from ccsync.web.deps import AdminConnectorDep, get_ctx
 from ccsync.web.form_errors import FieldError, by_field, from_pydantic
 from ccsync.web.forms import budget_for, direction_label, save_sync, sync_form
 from ccsync.web.schemas import SyncSettingsIn, SyncSettingsOut
+from ccsync.web.settings_form import options, sync_fields, sync_fieldsets
 from ccsync.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
-CHECKBOXES = ("debug_mode", "enabled", "delete_wins", "extended", "office_phone_as_work")
+FIELDSETS = sync_fieldsets()
+FIELDS = sync_fields()
+CHECKBOXES = ("debug_mode", *(f.name for f in FIELDS if f.kind == "bool"))
 MAX_CUSTOM_ROWS = 100
 # The choices of the form's lists: (value, what the page shows).
 OPTIONS: dict[str, list[tuple[str, str]]] = {
-    "sync_records_from": [
-        ("7d", "Last 7 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days"),
-        ("1y", "Last year"), ("all", "All records"), ("date", "From a date"),
-    ],
-    "frequency": [(f, FREQUENCY_LABELS[f]) for f in FREQUENCY_ORDER],
-    "direction": [
-        ("both", "Sync both ways"), ("crm_to_cc", "Sync from Vtiger to Constant Contact"),
-        ("cc_to_crm", "Sync from Constant Contact to Vtiger"),
-    ],
-    "conflict_policy": [
-        ("newest", "Most recent change wins"), ("crm", "Vtiger CRM wins"),
-        ("cc", "Constant Contact wins"),
-    ],
-    "delete_crm": [
-        ("mirror", "Delete it in Constant Contact"),
-        ("unlist", "Remove it from the target list only"),
-        ("ignore", "Keep it in Constant Contact (unlink)"),
-    ],
-    "delete_cc": [("mirror", "Delete it in Vtiger"), ("ignore", "Keep it in Vtiger (unlink)")],
-    "crm_scope": [
-        ("assigned", "Assigned to the Vtiger user"),
-        ("all", "All contacts (the Vtiger user must be an admin)"),
-    ],
-    "cc_scope": [("account", "The whole account"), ("lists", "Only members of the target list")],
-    "vtiger_flavour": [
-        ("webservice", "Open source (webservice.php)"), ("restapi", "Vtiger Cloud (restapi/v1)"),
-    ],
+    **options(FIELDS),
     "custom.direction": [(d, direction_label(d)) for d in DIRECTIONS],
-}  # fmt: skip
+}
 # What an error names as the allowed choices of each list.
-CHOICES = {name: [label for _v, label in options] for name, options in OPTIONS.items()}
+CHOICES = {name: [label for _v, label in shown] for name, shown in OPTIONS.items()}
 
 
 def _page(
@@ -74,6 +50,8 @@ def _page(
         budget=check,
         mapping=mapping,
         options=OPTIONS,
+        fieldsets=FIELDSETS,
+        masks={"vtiger_access_key": form.access_key_mask},
     )
 
 
