@@ -282,8 +282,11 @@ def no_resurrection(snap: Snapshot, links: list[Link], log: History) -> None:
         assert not revived, ("a deleted contact is live again", side, dead, email)
         mirrors = {"crm": ("both", "crm_to_cc"), "cc": ("both", "cc_to_crm")}[side]
         heir = taken.get(partner or "")
-        if side == "crm" and heir and heir != dead and crm_email(snap.crm[heir]) == email:
-            continue  # took over by the duplicate left
+        # took over by the duplicate left: it has the dead contact's email or the CC contact's
+        # (the pair's email change was refused, so the two sides differed)
+        held = {email, cc_email(snap.cc.get(partner or "") or {})}
+        if side == "crm" and heir and heir != dead and crm_email(snap.crm[heir]) in held:
+            continue
         if partner and log.direction in mirrors:
             alive = snap.cc_live(partner) if side == "crm" else snap.crm_live(partner)
             assert not alive, ("the delete never reached the other side", side, dead, partner)

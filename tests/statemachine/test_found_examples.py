@@ -653,6 +653,103 @@ def new_holder_of_moved_address(m: SyncMachine) -> None:
     m.cc_create(base="p0@example.com", case=2, listed=False, name="Dee")
 
 
+def _seed31_start(m: SyncMachine) -> None:
+    m.configure(direction="both", scope="lists", first_run=True,
+                cc=[("p0@example.com", 0, True), ("p0@example.com", 0, False),
+                    ("p3@example.com", 0, True)],
+                crm=[("p2@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0),
+                     ("p0@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0)])  # fmt: skip
+    m.contact_resubscribes(pick=0)
+
+
+def _seed31_off_list(m: SyncMachine) -> None:
+    _seed31_start(m)
+    m.cc_list_membership(member=False, pick=0)
+    m.run_with_faults(kind=500, probability=0.2, seed=997, side="cc", writes=None)
+    m.cc_list_membership(member=False, pick=0)
+    m.contact_unsubscribes(pick=2)
+
+
+def unsubscribe_after_lost_writes(m: SyncMachine) -> None:
+    """Seed 31 (1,000 slow examples, 15 minutes in): ``consent_reaches_crm`` — list scope,
+    'CC unsubscribe never reached Vtiger' (p5) after writes whose answers were lost."""
+    _seed31_off_list(m)
+    m.contact_unsubscribes(pick=6)
+    m.contact_resubscribes(pick=7)
+    m.cc_change_email(base="p2@example.com", case=2, pick=0)
+    m.cc_change_email(base="p5@example.com", case=1, pick=1)
+    m.crm_create(base="p5@example.com", case=1, name="Cy", optout="0", org=2)
+    m.cc_delete(pick=8)
+    m.run_with_faults(kind="lost", probability=1.0, seed=837, side="cc",
+                      writes="POST|PUT|PATCH|DELETE")  # fmt: skip
+    m.crm_set_company(org=0, pick=6)
+    m.contact_unsubscribes(pick=0)
+
+
+def crm_delete_in_list_scope(m: SyncMachine) -> None:
+    """Seed 31: ``no_resurrection`` — 'the delete never reached the other side': a checker bug.
+    The pair's Vtiger contact had moved to p3 (refused: p3 was taken), its CC contact kept p2,
+    another Vtiger contact moved to p2, then the pair's Vtiger contact was deleted: the other
+    one took the CC contact over, as it should; the checker knew only the deleted one's email."""
+    _seed31_start(m)
+    m.cc_delete(pick=1)
+    m.cc_edit(body={"company_name": "Acme"}, pick=4)
+    m.crm_change_email(base="p3@example.com", case=0, pick=0)
+    m.contact_unsubscribes(pick=11)
+    m.crm_set_company(org=2, pick=11)
+    m.crm_set_company(org=1, pick=8)
+    m.cc_change_email(base="p0@example.com", case=2, pick=8)
+    m.quiet_point()
+    m.crm_set_company(org=1, pick=1)
+    m.cc_change_email(base="p5@example.com", case=1, pick=6)
+    m.run_with_faults(kind=503, probability=0.5, seed=382, side="crm", writes=None)
+    m.crm_change_email(base="p2@example.com", case=1, pick=5)
+    m.crm_delete(pick=0)
+
+
+def opted_out_beside_resubscribed_member(m: SyncMachine) -> None:
+    """Seed 31: ``no_subscribed_opted_out`` — list scope, p2 'explicit' in CC while a new
+    Vtiger contact with p2 is opted out."""
+    _seed31_off_list(m)
+    m.contact_resubscribes(pick=0)
+    m.cc_create(base="p0@example.com", case=0, listed=True, name="Ann")
+    m.quiet_point()
+    m.crm_create(base="p2@example.com", case=0, name="Ann", optout="1", org=0)
+    m.quiet_point()
+
+
+def _seed33_start(m: SyncMachine) -> None:
+    m.configure(direction="both", scope="lists", cc=[], first_run=False,
+                crm=[("p0@example.com", 0, "1", 0), ("p5@example.com", 0, "1", 0),
+                     ("p1@example.com", 0, "0", 0), ("p0@example.com", 0, "0", 0)])  # fmt: skip
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.crm_edit(field="firstname", pick=0, value=0)
+    m.cc_change_email(base="p0@example.com", case=0, pick=0)
+    m.cc_create(base="p3@example.com", case=0, listed=False, name="Ann")
+    m.run()
+    m.quiet_point()
+    m.contact_unsubscribes(pick=5)
+    m.contact_resubscribes(pick=0)
+    m.quiet_point()
+
+
+def resubscribed_member_moves_email(m: SyncMachine) -> None:
+    """Seed 33 (1,000 slow examples, 17 minutes in): ``consent_reaches_crm`` — list scope, a
+    member unsubscribes after re-subscribing, its Vtiger contact changes its email (failed on
+    the code of the run, passes with the off-list consent lookups of the same day)."""
+    _seed33_start(m)
+    m.contact_unsubscribes(pick=3)
+    m.crm_change_email(base="p1@example.com", case=1, pick=8)
+
+
+def resubscribed_member_opted_out(m: SyncMachine) -> None:
+    """Seed 33: ``no_subscribed_opted_out`` — list scope, p1 'explicit' in CC while its Vtiger
+    contact is opted out (failed on the code of the run; passes since the same day's fixes)."""
+    _seed33_start(m)
+    m.crm_opt_out(flag="1", pick=10)
+    m.contact_unsubscribes(pick=6)
+
+
 @pytest.mark.parametrize(
     "steps",
     [
@@ -694,6 +791,11 @@ def new_holder_of_moved_address(m: SyncMachine) -> None:
         member_off_list_after_faults,
         unsubscribe_of_moved_member,
         new_holder_of_moved_address,
+        unsubscribe_after_lost_writes,
+        crm_delete_in_list_scope,
+        opted_out_beside_resubscribed_member,
+        resubscribed_member_moves_email,
+        resubscribed_member_opted_out,
     ],
 )
 def test_found_example(machine_context: type[Context], steps: Steps) -> None:

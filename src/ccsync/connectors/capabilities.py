@@ -134,6 +134,11 @@ class ScopeFilter(Protocol):
         """The ids of ``records`` that lie outside the synced scope."""
         ...
 
+    def holders_off_scope(self, email: str) -> list[RemoteRecord]:
+        """The records outside the synced scope holding ``email`` (for consent, which holds
+        whatever the scope)."""
+        ...
+
 
 @runtime_checkable
 class FullReplace(Protocol):

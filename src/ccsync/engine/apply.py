@@ -66,7 +66,9 @@ class Applier:
         self.ctx = ctx
         self.snaps = PairSnapshots(ctx.reads, ctx.links, ctx.mapping)
         self.crm = CrmWriter(ctx.crm, ctx.mapping, ctx.reads["crm"], self)
-        self.cc = CcWriter(ctx.cc, ctx.mapping, ctx.config, ctx.reads["cc"], self)
+        self.cc = CcWriter(
+            ctx.cc, ctx.mapping, ctx.config, ctx.reads["cc"], self, frozenset(ctx.links.by_cc)
+        )
         self.succeeded: dict[Side, list[str]] = {"crm": [], "cc": []}
         self.created: dict[Side, list[str]] = {"crm": [], "cc": []}
         self.deleted_ids: dict[Side, list[str]] = {"crm": [], "cc": []}

@@ -15,7 +15,7 @@ back to ``create`` / ``update`` / ``delete`` one record at a time, and to no lis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,8 +53,10 @@ class CcWriter:
         config: ConnectorConfig,
         read: SideRead,
         owner: WriteReport,
+        linked: Collection[str] = frozenset(),
     ) -> None:
         self.cc = cc
+        self.linked = linked  # the CC contacts the pairs hold
         self.mapping = mapping
         self.config = config
         self.read = read
@@ -148,7 +150,8 @@ class CcWriter:
             body = canonical_to_cc_post(
                 action.values, self.mapping, list_ids=self._lists(), permission=action.consent
             )
-            return self.cc.create(body)
+            known = set(self.read.fresh) | set(self.linked)
+            return _not_known(self.cc.create(body), known)
         return self._replace(action.cc_id or "", self._put_body(action))
 
     def _fresh(self, cc_id: str) -> dict[str, Any]:
@@ -245,3 +248,14 @@ class CcWriter:
 def _email(record: RemoteRecord) -> str:
     address = record.fields.get("email_address") or {}
     return str(address.get("address") or "") if isinstance(address, dict) else ""
+
+
+def _not_known(record: RemoteRecord, known: set[str]) -> RemoteRecord:
+    """A create whose answer was lost is found again by its email; a contact this run had
+    already read, or a pair holds, is not the one it made: the create was refused for the
+    address (an answer lost with a 409 in it)."""
+    if record.id in known:
+        raise RecordConflict(
+            f"the email belongs to Constant Contact contact {record.id}", holder_id=record.id
+        )
+    return record

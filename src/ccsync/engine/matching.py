@@ -135,6 +135,8 @@ def plan_unlinked(
     groups = _group(ctx, crm_new, cc_new, linked)
     by_email = _linked_emails(live, ctx.inp.moved) if groups else {}
     for key, group in groups.items():
+        if _off_list(ctx, group):
+            continue  # off-list CC contacts are never linked: no ambiguity, no holder
         holder = by_email.get(key) or _holder(by_email, group)
         if holder is not None:
             _skip_all(
@@ -216,8 +218,6 @@ def _off_list(ctx: Context, group: _Group) -> bool:
 
 
 def _plan_group(ctx: Context, group: _Group) -> None:
-    if _off_list(ctx, group):
-        return
     crm = next(iter(group.crm.values()), None)
     alive = [r for r in group.cc.values() if not r.deleted]
     pool = alive or list(group.cc.values())

@@ -408,9 +408,33 @@ class RunSteps:
         cc_twins = find_twins(self.cc, cc, cc_emails, self.mapping)
         crm_twins = find_twins(self.crm, crm, crm_emails, self.mapping)
         crm_twins += self._opted_out_holders(reads, links)
+        cc_twins += self._off_scope_holders(reads, links)
         return crm_twins + self._tomb_twins(crm, links, "crm"), cc_twins + self._tomb_twins(
             cc, links, "cc"
         )
+
+    def _off_scope_holders(self, reads: dict[Side, SideRead], links: LinkIndex) -> list[Any]:
+        """List scope: the CC contacts off the list holding an address a Vtiger contact opted
+        out of in this run (new to the stored opt-outs) are looked up, one call per address, so
+        that sync rule C6 unsubscribes them (consent holds whatever the scope). They stay out of
+        scope: never linked or created. A linked one stays with its pair (sync rule C7)."""
+        if not isinstance(self.cc, ScopeFilter) or not self.mapping.has_consent:
+            return []
+        fresh = {
+            email
+            for r in reads["crm"].change_records()
+            if not r.deleted and optout_of(r.canonical) == "1" and (email := email_of(r))
+        }
+        if not fresh:
+            return []
+        with self.recorder.sessions.begin() as session:
+            fresh -= repos.optout_emails(session, self.recorder.connector_id)
+        cc, found = reads["cc"], []
+        for email in sorted(fresh):
+            off = [r for r in self.cc.holders_off_scope(email) if r.id not in links.by_cc]
+            found += cc.remember(off, self.mapping)
+        self._out["cc"] += [r.id for r in found]
+        return found
 
     def _opted_out_holders(self, reads: dict[Side, SideRead], links: LinkIndex) -> list[Any]:
         """The opted-out Vtiger contacts with the email of a linked CC contact that

@@ -329,13 +329,24 @@ class ConstantContactConnector:
 
     def find_by_email(self, email: str) -> list[RemoteRecord]:
         """Contacts in scope (any status) whose email equals ``email`` case-insensitively."""
-        wanted = email.strip().casefold()
-        params = self._params(email=email.strip(), limit=50)
-        out = [to_record(c) for c in self._contacts(params) if email_of(c).casefold() == wanted]
+        out = self._anywhere(email)
         if self.settings.scope == "lists":
             list_id = self.ensure_list(self.settings.target_list)
             out = [r for r in out if list_id in (r.fields.get("list_memberships") or [])]
         return out
+
+    def holders_off_scope(self, email: str) -> list[RemoteRecord]:
+        """List scope: the contacts off the target list whose email equals ``email`` (one
+        call); nothing, and no call, when the scope is the whole account."""
+        if self.settings.scope != "lists":
+            return []
+        off = set(self._off_list(out := self._anywhere(email)))
+        return [r for r in out if r.id in off]
+
+    def _anywhere(self, email: str) -> list[RemoteRecord]:
+        wanted = email.strip().casefold()
+        params = self._params(email=email.strip(), limit=50)
+        return [to_record(c) for c in self._contacts(params) if email_of(c).casefold() == wanted]
 
     def read_created_after(self, list_id: str, after: datetime) -> Iterator[RemoteRecord]:
         """Contacts in scope created after ``after`` (the read-back after an import).
