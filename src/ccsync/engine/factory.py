@@ -1,9 +1,11 @@
 """Build both connectors of a stored connector row.
 
 Tokens live in the store (``DbTokenStore``), the CC daily budget is shared by every connector
-of one CC application (``DbDailyBudget`` keyed by the client id), the 4/s limiter is a file in
-the data directory (shared across processes); ``cc_rate``, ``cc_daily_quota`` and ``cc_retry``
-in the settings JSON tune the limiter, the budget and the retry bounds. In Debug Mode (on, and
+of one CC application (``DbDailyBudget`` keyed by the client id; a first sync leaves a reserve
+of it to the quiet runs), the 4/s limiter is a file in the data directory (shared across
+processes) or, on PostgreSQL, a table there (shared across machines); ``cc_rate``,
+``cc_daily_quota`` and ``cc_retry`` in the settings JSON tune the limiter, the budget and the
+retry bounds. In Debug Mode (on, and
 not expired) every request/response goes to ``debug_log`` redacted.
 """
 
@@ -25,7 +27,7 @@ from ccsync.connectors.vtiger.settings import VtigerSettings
 from ccsync.engine.config import ConnectorConfig
 from ccsync.errors import ConfigError
 from ccsync.settings import AppSettings
-from ccsync.store.budget import DbDailyBudget
+from ccsync.store.budget import DbDailyBudget, budget_ceiling
 from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 
@@ -96,16 +98,19 @@ def build_cc(
     row: ConnectorRow,
     trace: TraceSink | None = None,
 ) -> ConstantContactConnector:
-    """The Constant Contact connector of ``row`` with the shared limiter and budget."""
+    """The Constant Contact connector of ``row`` with the shared limiter and budget (in
+    PostgreSQL, shared by every machine, when the store is there)."""
     config = ConnectorConfig.from_dict(row.settings)
     tokens = DbTokenStore(sessions, row.id, settings.data_dir)
+    quota = int(_float_setting(row, "cc_daily_quota", DEFAULT_CC_QUOTA))
     return ConstantContactConnector(
         cc_settings(row, config),
         tokens,
         budget=DbDailyBudget(sessions),
         limiter_path=Path(settings.data_dir) / LIMITER_FILE,
+        limiter_url=settings.postgres_dsn,
         rate=_float_setting(row, "cc_rate", DEFAULT_CC_RATE),
-        daily_quota=int(_float_setting(row, "cc_daily_quota", DEFAULT_CC_QUOTA)),
+        daily_quota=budget_ceiling(sessions, row.id, quota),
         trace=trace,
         retry_policy=_retry_policy(row),
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from ccsync.engine.config import ConnectorConfig
 from ccsync.engine.result import empty_counts
-from ccsync.jobs.local import RunState
+from ccsync.jobs.backend import RunState
 from ccsync.runlog import aware_utc, cc_record_url, crm_record_url, shown_diff, source_module
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
 from ccsync.web.templating import local_time
