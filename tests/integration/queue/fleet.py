@@ -133,6 +133,7 @@ class Fleet:
         )
         retry = {"attempts": 4, "first_wait": 0.05, "max_wait": 0.5, "max_delay": 20.0}
         stored = {**config.to_dict(), "cc_rate": 500, "cc_retry": retry, **settings}
+        stored = {k: v for k, v in stored.items() if v is not None}  # None: the product default
         with self.sessions.begin() as session:
             row = repos.create_connector(
                 session, f"c{n}", self.owner.id, stored,
