@@ -2,8 +2,8 @@
 daily budget, and a large first sync does not starve the small connectors' runs (issue 13).
 
 The CC emulator limits the application to 4 calls in any second and counts, per application,
-what it admitted and what it refused; the connectors pace at the product default (3.8/s)
-through the limiter shared in PostgreSQL (the product default pace there). No throttled call means the workers together never
+what it admitted and what it refused; the connectors pace at the product default on PostgreSQL
+(3.2/s) through the limiter shared there. No throttled call means the workers together never
 went over.
 """
 
