@@ -46,3 +46,10 @@ def cli_backend(settings: AppSettings) -> JobBackend:
 
         return ProcrastinateBackend(settings)
     return ForegroundBackend(settings)
+
+
+def close_backend(backend: JobBackend) -> None:
+    """Release what a backend holds (the job queue's connections), if anything."""
+    shutdown = getattr(backend, "shutdown", None)
+    if callable(shutdown):
+        shutdown()
