@@ -14,6 +14,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+from ccsync.web.metrics import render_metrics
 from integration.queue.conftest import ACCOUNTS
 from integration.queue.fleet import Fleet, assert_no_overlap
 
@@ -74,4 +75,8 @@ def test_bursts_on_50_connectors_collapse_never_overlap_and_converge(fleet: Flee
     assert sum(r.runs for r in rows.values()) == sum(
         len(fleet.runs(c)) for c in fleet.connectors.values()
     )
+    metrics = render_metrics(fleet.sessions, fleet.settings.worker_stalled_s)
+    for name in ("w1", "w2"):
+        assert f'ccsync_worker_runs_total{{worker="{name}"}} {rows[name].runs}' in metrics
+        assert f'ccsync_worker_up{{worker="{name}"}} 1' in metrics
     print(f"bursts on {ACCOUNTS} connectors: {time.monotonic() - started:.1f}s")
