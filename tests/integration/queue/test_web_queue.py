@@ -3,8 +3,12 @@ Sync Now defers a job instead of running here, and the Sync window shows it wait
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import json
 
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from ccsync.cli import app as cli
 from ccsync.jobs.queue import ProcrastinateBackend
 from ccsync.store import repos
 from ccsync.web.app import create_app
@@ -35,3 +39,20 @@ def test_web_app_defers_sync_now_to_the_queue(fleet: Fleet) -> None:
         "manual",
     )
     assert fleet.runs(cid) == []  # nothing ran in the web process
+
+
+def test_cli_sync_queues_on_the_job_queue_and_foreground_runs_here(fleet: Fleet) -> None:
+    cid = fleet.add_connector(1)
+    fleet.crm_create(1, lastname="Cli", email="cli@example.com")
+    env = {k: v for k, v in fleet.env("cli").items() if k.startswith("CCSYNC_")}
+    runner = CliRunner(env=env)
+    queued = runner.invoke(cli, ["sync", "c1", "--json"])
+    assert queued.exit_code == 0, queued.output
+    assert json.loads(queued.output)["status"] == "started"
+    again = runner.invoke(cli, ["sync", "c1", "--json"])
+    assert json.loads(again.output)["status"] == "already_queued"
+    assert fleet.runs(cid) == [] and len(fleet.jobs()) == 1
+    here = runner.invoke(cli, ["sync", "c1", "--json", "--foreground"])
+    assert here.exit_code == 0, here.output
+    assert json.loads(here.output)["status"] == "succeeded"
+    assert fleet.cc_emails(1) == ["cli@example.com"]
