@@ -43,6 +43,7 @@ pytestmark = [pytest.mark.bench, pytest.mark.timeout(7200), pytest.mark.filterwa
 @pytest.fixture
 def fleet(tmp_path: Path) -> Iterator[Fleet]:
     """Emulators with ``CONNECTORS`` accounts and users, seeded; a fresh PostgreSQL database."""
+    (tmp_path / "emulators").mkdir()
     emus = Emulators.start(
         tmp_path / "emulators",
         cc_args=("--accounts", str(CONNECTORS), *REAL_LIMITS),
