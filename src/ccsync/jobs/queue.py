@@ -388,6 +388,9 @@ class ProcrastinateBackend:
         """Defer a run; a burst collapses into the one run already waiting."""
         app = self._ensure_open()
         first = first_sync(self._store.sessions, connector_id)
+        # Read before deferring: a free worker may take the new job at once, and that run is
+        # the one this call started, not one it waits behind.
+        running = self.state(connector_id).running
         try:
             sync_job(app, connector_id, trigger, first, confirm).defer(
                 connector_id=connector_id, trigger=trigger, confirm=confirm
@@ -396,7 +399,7 @@ class ProcrastinateBackend:
             return EnqueueResult(
                 "already_queued", "A sync is already queued for this connector; nothing added."
             )
-        if self.state(connector_id).running:
+        if running:
             return EnqueueResult("queued", "A sync is running; one more will start when it ends.")
         return EnqueueResult("started", "Sync queued: a worker starts it in a moment.")
 
