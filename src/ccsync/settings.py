@@ -21,7 +21,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, model_validator
@@ -52,6 +52,15 @@ class AppSettings(BaseSettings):
         login_max_hashing: password checks that may run at once (more answer 503 at once).
         login_free_failures: wrong passwords allowed per account or address before backoff.
         login_max_backoff_s: the longest wait the login backoff imposes.
+        jobs: where runs happen: ``local`` (APScheduler in the serving process, the embedded
+            default) or ``procrastinate`` (jobs in PostgreSQL run by ``ccsync worker``
+            processes on any number of machines; needs a PostgreSQL ``database_url``).
+        worker_concurrency: runs one ``ccsync worker`` process does at once.
+        tick_seconds: how often the periodic tick defers the connectors that are due (and
+            retries the jobs of workers that died); 60 or a divisor of 60 below it.
+        worker_heartbeat_s: how often a worker says it is alive.
+        worker_stalled_s: a worker silent this long is dead: its jobs are retried elsewhere and
+            its run leases are taken over.
     """
 
     model_config = SettingsConfigDict(
@@ -71,6 +80,11 @@ class AppSettings(BaseSettings):
     login_max_hashing: int = Field(default=4, ge=1)
     login_free_failures: int = Field(default=5, ge=1)
     login_max_backoff_s: int = Field(default=900, ge=1)
+    jobs: Literal["local", "procrastinate"] = "local"
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    tick_seconds: int = Field(default=60, ge=1, le=60)
+    worker_heartbeat_s: float = Field(default=10.0, gt=0)
+    worker_stalled_s: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _resolve(self) -> AppSettings:
@@ -81,6 +95,7 @@ class AppSettings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / DATABASE_FILE}"
         _create_private_sqlite_file(self.database_url)
+        self._check_jobs()
         if not self.secret_keys.get_secret_value().strip():
             self.secret_keys = SecretStr(self._key_from_file())
         _check_fernet_keys(split_keys(self.secret_keys.get_secret_value()))
@@ -88,6 +103,19 @@ class AppSettings(BaseSettings):
             path = self.data_dir / SESSION_KEY_FILE
             self.session_secret = SecretStr(read_or_create_key(path, secrets.token_urlsafe(48)))
         return self
+
+    def _check_jobs(self) -> None:
+        if self.jobs == "procrastinate" and not self.is_postgresql:
+            raise ConfigError(
+                "CCSYNC_JOBS=procrastinate needs a PostgreSQL CCSYNC_DATABASE_URL "
+                "(the job queue lives in that database)"
+            )
+        if 60 % self.tick_seconds:
+            raise ConfigError("CCSYNC_TICK_SECONDS must divide 60 (1, 2, 3, 5, 10, 15, 20, 30, 60)")
+        if self.worker_stalled_s <= 2 * self.worker_heartbeat_s:
+            raise ConfigError(
+                "CCSYNC_WORKER_STALLED_S must be more than twice CCSYNC_WORKER_HEARTBEAT_S"
+            )
 
     def _key_from_file(self) -> str:
         path = self.data_dir / SECRET_KEY_FILE
@@ -102,6 +130,19 @@ class AppSettings(BaseSettings):
     def is_embedded(self) -> bool:
         """True when the database is SQLite (the single-process embedded default)."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def is_postgresql(self) -> bool:
+        """True when the database is PostgreSQL (shared by several processes or machines)."""
+        return self.database_url.startswith("postgresql")
+
+    @property
+    def postgres_dsn(self) -> str | None:
+        """The PostgreSQL database as a libpq URL (for psycopg pools), or None for SQLite."""
+        if not self.is_postgresql:
+            return None
+        url = make_url(self.database_url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
 
     @property
     def fernet_keys(self) -> list[str]:

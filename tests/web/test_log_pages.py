@@ -167,6 +167,8 @@ def test_metrics_count_runs_and_records(admin_client: TestClient, env: WebEnv) -
     assert 'ccsync_runs_total{connector="Admin CC",status="succeeded"} 1' in text
     assert 'ccsync_records_total{connector="Admin CC",side="cc",action="created"} 2' in text
     assert "ccsync_last_run_timestamp_seconds" in text
+    assert 'ccsync_api_calls_today{connector="Admin CC",side="cc"}' in text
+    assert "ccsync_api_budget_left{application=" in text
     assert admin_client.get("/healthz").json() == {"status": "ok"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ccsync.cli import budget as budget_cmd
 from ccsync.cli import connector, db, emulate, web
 from ccsync.cli import log as log_cmd
 from ccsync.cli import sync as sync_cmd
@@ -23,6 +24,7 @@ app.command("sync")(sync_cmd.sync)
 app.command("preview")(sync_cmd.preview)
 app.command("held")(sync_cmd.held)
 app.command("log")(log_cmd.log)
+app.command("budget")(budget_cmd.budget)
 
 
 def main() -> None:

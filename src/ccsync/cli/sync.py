@@ -20,7 +20,8 @@ from rich.table import Table
 from ccsync.cli.common import connector_by_name, console, database_errors, load_settings, store
 from ccsync.engine.result import Progress as RunProgress
 from ccsync.engine.result import RunResult
-from ccsync.jobs.backend import ForegroundBackend, JobBackend
+from ccsync.jobs.backend import EnqueueResult, JobBackend
+from ccsync.jobs.choice import cli_backend, close_backend, uses_queue
 from ccsync.settings import AppSettings
 
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -29,8 +30,9 @@ EXIT_STOPPED = 2  # stopped at the Preview, or busy: nothing went wrong, nothing
 
 
 def backend(settings: AppSettings) -> JobBackend:
-    """The backend the CLI starts its work on: it runs everything in the foreground."""
-    return ForegroundBackend(settings)
+    """The backend the CLI starts its work on: the foreground, or (``CCSYNC_JOBS=procrastinate``)
+    the job queue, whose ``run_now`` still runs in the foreground."""
+    return cli_backend(settings)
 
 
 @contextmanager
@@ -95,11 +97,22 @@ def sync(
     name: str,
     as_json: JsonOut = False,
     confirm: Annotated[bool, typer.Option("--confirm", help="Approve the Preview.")] = False,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Run here even when a job queue is configured.")
+    ] = False,
 ) -> None:
-    """Run a sync of connector NAME now, in the foreground."""
+    """Run a sync of connector NAME now, in the foreground (or queue it for the workers when
+    CCSYNC_JOBS=procrastinate)."""
     settings = load_settings()
     with database_errors(as_json):
         connector_id = _resolve(name)
+        if uses_queue(settings) and not foreground:
+            queue = backend(settings)
+            try:
+                _queued(queue.enqueue_sync(connector_id, "cli", confirm=confirm), as_json)
+            finally:
+                close_backend(queue)
+            return
         with _bar(not as_json) as bar:
             callback = _callback(bar)
             result = backend(settings).run_now(
@@ -110,6 +123,13 @@ def sync(
             )
     _print(result, as_json)
     raise typer.Exit(_exit_code(result))
+
+
+def _queued(answer: EnqueueResult, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"status": answer.status, "message": answer.message}))
+    else:
+        console.print(answer.message, highlight=False)
 
 
 def preview(name: str, as_json: JsonOut = False) -> None:

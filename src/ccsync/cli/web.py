@@ -13,6 +13,7 @@ from ccsync.cli.common import console, fail, load_settings, store
 from ccsync.cli.demo import run_demo
 from ccsync.cli.serving import run_app
 from ccsync.errors import AlreadyExists
+from ccsync.settings import AppSettings
 from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
 from ccsync.store.repos.audit import record_event
@@ -48,12 +49,37 @@ def serve(
     run_app(app, host, port, f"ccsync listening on http://{host}:{{port}}")
 
 
-def worker() -> None:
-    """Run only the background scheduler (no web app), until interrupted."""
+def worker(
+    concurrency: int = typer.Option(
+        0, help="Runs at once (job queue only; default: CCSYNC_WORKER_CONCURRENCY)."
+    ),
+    name: str = typer.Option("", help="The worker's name in logs and metrics (job queue only)."),
+) -> None:
+    """Run background syncs (no web app) until interrupted.
+
+    With CCSYNC_JOBS=procrastinate this process takes sync jobs from the queue in PostgreSQL
+    (start as many as you like, on any machines); otherwise it runs the embedded scheduler.
+    """
+    settings = load_settings()
+    if settings.jobs == "procrastinate":
+        # Imported here: the embedded install starts without procrastinate.
+        from ccsync.jobs.worker import run_worker
+
+        init_db(settings.database_url).dispose()  # migrate before taking jobs
+        run_worker(
+            settings,
+            name=name or None,
+            concurrency=concurrency or None,
+            ready=lambda wid: console.print(f"ccsync worker {wid}: taking jobs", highlight=False),
+        )
+        return
+    _scheduler_worker(settings)
+
+
+def _scheduler_worker(settings: AppSettings) -> None:
     # Imported here, like the web app in `serve`: other commands start without APScheduler.
     from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
 
-    settings = load_settings()
     configure_encryption(settings.fernet_keys)
     sessions = session_factory(init_db(settings.database_url))
     backend = LocalBackend(

@@ -7,7 +7,7 @@ and the web app hold a part as a ``ProviderConfig`` and ask it only what this cl
 provider with no settings (a test's in-memory CRM) uses ``ProviderConfig`` itself::
 
     part = load_config(row).cc          # a CCConfig, seen as a ProviderConfig
-    part.target_list_name(), part.record_url("1f2e…")
+    part.target_list_name(), part.record_url("1f2e…"), part.budget_key()
     cc = part_as(part, CCConfig)        # the provider's own code (or web/CLI) narrows it
 """
 
@@ -48,6 +48,15 @@ class ProviderConfig(SettingsModel):
     def list_scoped(self) -> bool:
         """Whether only the target list's members are synced (not the whole account)."""
         return False
+
+    def budget_key(self) -> str:
+        """The key of the daily call budget the provider's connectors share with the others of
+        the same key (an application's client id), or "" when it has none."""
+        return ""
+
+    def budget_quota(self) -> int:
+        """Calls per UTC day the budget of ``budget_key`` allows (0 when it has none)."""
+        return 0
 
 
 def part_as(part: ProviderConfig, model: type[P]) -> P:

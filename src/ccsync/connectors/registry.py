@@ -3,7 +3,9 @@
 A provider is a package of ``ccsync.connectors`` (or a test's module) that owns a settings model
 (``config_model``, a ``ProviderConfig``: its side's part of a connector's settings) and builds a
 ``Connector`` from a ``BuildContext``: that part, typed and holding its secrets, plus what the
-host lends it (data directory, token store, shared daily budget, trace sink). The built-in
+host lends it (data directory, token store, shared daily budget and the share of it a run may
+use, trace sink, and whether several machines share the installation: then the database where
+rate limiters are shared). The built-in
 providers (``vtiger`` for the CRM, ``constantcontact`` for the email-marketing side) are
 registered when ``ccsync.connectors`` is imported; the engine builds connectors only through
 ``provider(name)`` and never imports a provider package.
@@ -42,6 +44,12 @@ class BuildContext:
         data_dir: the installation's data directory (lock files, caches, limiter files).
         tokens: the connector's OAuth token store (for providers that sign in with OAuth).
         budget: the daily call budget shared by every process of the installation.
+        budget_share: the share of its daily quota this run may bring the shared budget up to
+            (below 1 for a first sync: it leaves the rest of the day to the quiet runs).
+        shared: several machines run the installation's connectors (one PostgreSQL store): a
+            provider paces more carefully when its rate limit counts arrivals.
+        limiter_url: the PostgreSQL database (libpq URL) where rate limiters are shared by every
+            machine, or None (limiters are files in ``data_dir``, shared by its processes).
         trace: receives every request and response, redacted (Debug Mode), or None.
     """
 
@@ -51,6 +59,9 @@ class BuildContext:
     budget: DailyBudget
     config: ProviderConfig = field(default_factory=ProviderConfig)
     extended_mapping: bool = False
+    budget_share: float = 1.0
+    shared: bool = False
+    limiter_url: str | None = field(default=None, repr=False)
     trace: TraceSink | None = None
 
     def config_as(self, model: type[P]) -> P:
@@ -60,13 +71,15 @@ class BuildContext:
 
 @dataclass(frozen=True, slots=True)
 class Provider:
-    """A provider: its name, the side it plays, its connector factory and its settings model
-    (``ProviderConfig`` itself for a provider with no settings)."""
+    """A provider: its name, the side it plays, its connector factory, its settings model
+    (``ProviderConfig`` itself for a provider with no settings) and what releases what it holds
+    for the whole process (connection pools of shared limiters), if anything."""
 
     name: str
     side: Side
     build: Callable[[BuildContext], Connector]
     config_model: type[ProviderConfig] = ProviderConfig
+    release: Callable[[], None] | None = None
 
 
 _PROVIDERS: dict[str, Provider] = {}
@@ -99,6 +112,14 @@ def provider(name: str, side: Side | None = None) -> Provider:
     if side is not None and found.side != side:
         raise ConfigError(f"provider {name!r} plays the {found.side} side, not {side}")
     return found
+
+
+def release_all() -> None:
+    """Let every provider release what it holds for the process (at the end of a worker)."""
+    with _LOCK:
+        releases = [p.release for p in _PROVIDERS.values() if p.release is not None]
+    for release in releases:
+        release()
 
 
 def names(side: Side | None = None) -> list[str]:

@@ -176,12 +176,23 @@ def _kind(annotation: Any, extra: Mapping[str, Any]) -> Kind:
     simple: dict[Any, Kind] = {SecretStr: "secret", bool: "bool", int: "int", float: "float"}
     if annotation in simple:
         return simple[annotation]
+    if _optional(annotation) in (int, float):  # None: the default is decided at run time
+        return simple[_optional(annotation)]
     if _literal_values(annotation):
         return "choice"
     if annotation is str:
         shown = extra.get("input")
         return "url" if shown == "url" else "date" if shown == "date" else "text"
     return "data"
+
+
+def _optional(annotation: Any) -> Any:
+    """``X`` of ``X | None``, else None."""
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not NoneType]
+        if len(args) == 1 and len(get_args(annotation)) == 2:
+            return args[0]
+    return None
 
 
 def _literal_values(annotation: Any) -> tuple[str, ...]:

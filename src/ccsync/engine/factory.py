@@ -4,9 +4,11 @@ Each side's provider is named in the sync settings (``sync.crm_provider``, ``syn
 Vtiger and Constant Contact by default) and looked up in ``ccsync.connectors.registry``: the
 engine never imports a provider package. The provider gets its part of the typed settings
 (``load_config(row).crm`` / ``.cc``, an instance of its ``config_model``, secrets decrypted) and
-what the store lends it: the connector's tokens (``DbTokenStore``) and the daily budget shared by
-every process (``DbDailyBudget``). In Debug Mode (on, and not expired) every request/response
-goes to ``debug_log`` redacted.
+what the store lends it: the connector's tokens (``DbTokenStore``), the daily budget shared by
+every process (``DbDailyBudget``) and the share of it this run may use (a first sync leaves a
+reserve of the day to the quiet runs), whether the installation is shared by several machines
+(PostgreSQL) and, then, the database where the providers' rate limiters are shared. In Debug
+Mode (on, and not expired) every request/response goes to ``debug_log`` redacted.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ccsync.connectors.trace import TraceEntry, TraceSink
 from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.errors import ConfigError
 from ccsync.settings import AppSettings
-from ccsync.store.budget import DbDailyBudget
+from ccsync.store.budget import DbDailyBudget, budget_share
 from ccsync.store.repos import ConnectorRow
 from ccsync.store.tokens import DbTokenStore
 
@@ -79,6 +81,9 @@ def build_context(
         data_dir=Path(settings.data_dir),
         tokens=DbTokenStore(sessions, row.id, settings.data_dir),
         budget=DbDailyBudget(sessions),
+        budget_share=budget_share(sessions, row.id),
+        shared=settings.is_postgresql,
+        limiter_url=settings.postgres_dsn,
         trace=trace,
     )
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from ccsync.engine.result import Progress, RunResult
@@ -32,6 +33,8 @@ __all__ = [
     "ForegroundBackend",
     "JobBackend",
     "RunResult",
+    "RunState",
+    "ServingBackend",
     "execute_run",
 ]
 
@@ -88,6 +91,61 @@ class JobBackend(Protocol):
 
     def discard_first_run(self, connector_id: int) -> bool:
         """Discard a first run waiting at its Preview (``False``: none was waiting)."""
+        ...
+
+
+@dataclass(slots=True)
+class RunState:
+    """Live progress of one connector's runs as the Sync window shows it."""
+
+    running: bool = False
+    pending: bool = False
+    trigger: str = ""
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    started_at: datetime | None = None
+    last_status: str | None = None
+    last_run_id: int | None = None
+    last_error: str | None = None
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current stage in percent (0 when the total is unknown)."""
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+class ServingBackend(JobBackend, Protocol):
+    """What the web app needs of its backend beyond starting work: its lifecycle, the live
+    state of each connector's runs and when the next background run is due.
+
+    ``jobs/local.py`` (APScheduler in the serving process) and ``jobs/queue.py`` (procrastinate
+    jobs run by ``ccsync worker`` processes) implement it; ``jobs/choice.py`` picks one from
+    the settings.
+    """
+
+    def start(self, background: bool = True) -> None:
+        """Start serving (``background``: schedule the connectors' background runs here)."""
+        ...
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop (waiting for runs going in this process when ``wait``)."""
+        ...
+
+    def reload(self) -> None:
+        """The connectors' schedules changed in the store."""
+        ...
+
+    def forget_failure(self, connector_id: int) -> None:
+        """The cause of the last failure was fixed (a sign-in, new credentials)."""
+        ...
+
+    def state(self, connector_id: int) -> RunState:
+        """The live state of the connector's runs."""
+        ...
+
+    def next_runs(self) -> dict[int, datetime]:
+        """Connector id → when its next background run is due."""
         ...
 
 

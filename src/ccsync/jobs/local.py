@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ccsync.engine.config import FREQUENCIES, load_config
 from ccsync.engine.runner import discard_first_run, execute_run, resolve_held
-from ccsync.jobs.backend import EnqueueResult
+from ccsync.jobs.backend import EnqueueResult, RunState
 from ccsync.store.db import session_factory
 from ccsync.store.engines import make_engine
 from ccsync.store.lease import lease_busy
@@ -90,27 +90,6 @@ def load_schedules(sessions: sessionmaker[Session]) -> list[Schedule]:
 
 
 RunFunction = Callable[..., "RunResult"]
-
-
-@dataclass(slots=True)
-class RunState:
-    """Live progress of one connector's run in this process (what the status fragment shows)."""
-
-    running: bool = False
-    pending: bool = False
-    trigger: str = ""
-    stage: str = ""
-    done: int = 0
-    total: int = 0
-    started_at: datetime | None = None
-    last_status: str | None = None
-    last_run_id: int | None = None
-    last_error: str | None = None
-
-    @property
-    def percent(self) -> int:
-        """Progress of the current stage in percent (0 when the total is unknown)."""
-        return min(100, round(100 * self.done / self.total)) if self.total else 0
 
 
 def purge_debug_log(sessions: sessionmaker[Session], retention_days: int) -> int:

@@ -13,7 +13,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ccsync.store.models import ApiBudget
+from ccsync.store.repos.connectors import get_state
 from ccsync.store.upsert import dialect_insert
+
+QUIET_RESERVE = 0.1
+"""Share of an application's daily budget that only incremental runs may spend: a first sync
+(of any size) stops at ``quota × (1 - QUIET_RESERVE)``, so it never starves the quiet runs of
+the other connectors on the same key for the rest of the UTC day."""
+
+
+def first_sync(sessions: sessionmaker[Session], connector_id: int) -> bool:
+    """Whether the connector's next run is its first (a side has no stored change state)."""
+    with sessions() as session:
+        return any(get_state(session, connector_id, side) is None for side in ("crm", "cc"))
+
+
+def budget_share(sessions: sessionmaker[Session], connector_id: int) -> float:
+    """The share of its daily quota the connector's next run may bring its key up to (a first
+    sync leaves ``QUIET_RESERVE`` of the day to the quiet runs)."""
+    return 1 - QUIET_RESERVE if first_sync(sessions, connector_id) else 1.0
 
 
 def utc_today(now: datetime | None = None) -> date:

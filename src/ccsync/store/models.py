@@ -354,3 +354,29 @@ class CrmOptOut(Base):
     crm_id: Mapped[str] = mapped_column(String(64))
     email: Mapped[str] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- issue 13, scale-out (revision 0006) ---------------------------------------------------
+
+
+class Worker(Base):
+    """A ``ccsync worker`` process on the job queue, with its heartbeat.
+
+    A worker silent for longer than ``worker_stalled_s`` is dead: a run lease it holds (found by
+    ``holder_host`` and ``holder_pid``) is taken over at once, on any machine, instead of
+    after the lease's TTL.
+    """
+
+    __tablename__ = "workers"
+    __table_args__ = (Index("ix_workers_host_pid", "host", "pid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    concurrency: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(default=None)
+    runs: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)

@@ -32,7 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from ccsync.jobs.local import LocalBackend, load_schedules, purge_debug_log
+from ccsync.jobs.backend import ServingBackend
+from ccsync.jobs.choice import serving_backend
+from ccsync.jobs.local import purge_debug_log
 from ccsync.settings import AppSettings, check_permissions
 from ccsync.store.crypto import configure_encryption
 from ccsync.store.db import init_db, session_factory
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 def create_app(
     settings: AppSettings,
     *,
-    backend: LocalBackend | None = None,
+    backend: ServingBackend | None = None,
     scheduler: bool = True,
     background: bool = True,
 ) -> FastAPI:
@@ -62,7 +64,8 @@ def create_app(
 
     Args:
         settings: the installation's settings (database, session key, base URL).
-        backend: the job backend to start runs on (default: a ``LocalBackend`` on the store).
+        backend: the job backend to start runs on (default: the one ``CCSYNC_JOBS`` names — a
+            ``LocalBackend`` on the store, or the procrastinate job queue).
         scheduler: start the job backend with the app (tests turn it off to keep runs queued).
         background: schedule the connectors' background syncs here (off when a separate
             ``ccsync worker`` does it; Sync Now still runs in this process).
@@ -79,12 +82,7 @@ def create_app(
         settings,
         engine,
         sessions,
-        backend
-        or LocalBackend(
-            settings,
-            schedules=lambda: load_schedules(sessions),
-            housekeeping=lambda: _housekeeping(settings, sessions),
-        ),
+        backend or serving_backend(settings, sessions, lambda: _housekeeping(settings, sessions)),
         LoginThrottle(free=settings.login_free_failures, max_wait=settings.login_max_backoff_s),
         HashingGate(settings.login_max_hashing),
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ccsync.jobs.local import LocalBackend
+from ccsync.jobs.backend import ServingBackend
 from ccsync.settings import AppSettings
 from ccsync.web.throttle import HashingGate, LoginThrottle
 
@@ -23,6 +23,6 @@ class WebContext:
     settings: AppSettings
     engine: Engine
     sessions: sessionmaker[Session]
-    backend: LocalBackend
+    backend: ServingBackend
     throttle: LoginThrottle = field(default_factory=lambda: LoginThrottle(free=5, max_wait=900))
     hashing: HashingGate = field(default_factory=lambda: HashingGate(4))

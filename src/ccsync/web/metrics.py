@@ -6,11 +6,14 @@ Numbers are read from the database on each scrape, so they hold across processes
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ccsync.jobs.budget import KeyBudget, budget_report
 from ccsync.store.repos.connectors import list_connectors
 from ccsync.store.repos.runs import list_runs
+from ccsync.store.workers import WorkerRow, list_workers
 
 RECENT_RUNS = 1000
 
@@ -19,8 +22,10 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-def render_metrics(sessions: sessionmaker[Session]) -> str:
-    """The metrics page: ``ccsync_runs_total``, ``ccsync_records_total``, last run times."""
+def render_metrics(sessions: sessionmaker[Session], stalled_after: float = 30.0) -> str:
+    """The metrics page: runs, records and last run time per connector; API calls today per
+    connector and side, and the budget left per CC application; runs, failures and liveness
+    per ``ccsync worker``."""
     runs: Counter[tuple[str, str]] = Counter()
     records: Counter[tuple[str, str, str]] = Counter()
     last: dict[str, float] = {}
@@ -36,7 +41,56 @@ def render_metrics(sessions: sessionmaker[Session]) -> str:
                             records[(connector.name, side, action)] += n
                 if connector.name not in last:
                     last[connector.name] = run.started_at.timestamp()
-    return "".join(_lines(runs, records, last))
+    now = datetime.now(UTC)
+    budget = budget_lines(budget_report(sessions, now))
+    workers = worker_lines(list_workers(sessions), stalled_after, now)
+    return "".join([*_lines(runs, records, last), *budget, *workers])
+
+
+def budget_lines(keys: list[KeyBudget]) -> list[str]:
+    """``ccsync_api_calls_today`` per connector and side, budget left per application."""
+    out = [
+        "# HELP ccsync_api_calls_today Remote calls of the runs started today (UTC).\n",
+        "# TYPE ccsync_api_calls_today gauge\n",
+    ]
+    for key in keys:
+        for c in key.connectors:
+            for side in ("cc", "crm"):
+                labels = f'connector="{_escape(c.name)}",side="{side}"'
+                out.append(f"ccsync_api_calls_today{{{labels}}} {c.calls_today[side]}\n")
+    out += [
+        "# HELP ccsync_api_budget_left Constant Contact calls left today per application.\n",
+        "# TYPE ccsync_api_budget_left gauge\n",
+    ]
+    for key in keys:
+        out.append(f'ccsync_api_budget_left{{application="{_escape(key.client_id)}"}} {key.left}\n')
+    return out
+
+
+def worker_lines(workers: list[WorkerRow], stalled_after: float, now: datetime) -> list[str]:
+    """Runs, failed runs and liveness per ``ccsync worker`` (live ones and those seen today)."""
+    seen = [w for w in workers if w.alive(stalled_after, now) or w.last_seen.date() == now.date()]
+    out = [
+        "# HELP ccsync_worker_runs_total Runs done by each worker process.\n",
+        "# TYPE ccsync_worker_runs_total counter\n",
+    ]
+    out += [f'ccsync_worker_runs_total{{worker="{_escape(w.name)}"}} {w.runs}\n' for w in seen]
+    out += [
+        "# HELP ccsync_worker_failures_total Failed runs of each worker process.\n",
+        "# TYPE ccsync_worker_failures_total counter\n",
+    ]
+    out += [
+        f'ccsync_worker_failures_total{{worker="{_escape(w.name)}"}} {w.failures}\n' for w in seen
+    ]
+    out += [
+        "# HELP ccsync_worker_up Whether a worker process beats (1) or stopped (0).\n",
+        "# TYPE ccsync_worker_up gauge\n",
+    ]
+    out += [
+        f'ccsync_worker_up{{worker="{_escape(w.name)}"}} {int(w.alive(stalled_after, now))}\n'
+        for w in seen
+    ]
+    return out
 
 
 def _lines(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccsync.jobs.local import RunState
+from ccsync.jobs.backend import RunState
 from ccsync.store.lease import lease_busy
 from ccsync.store.repos.connectors import list_connectors
 from ccsync.store.repos.held import count_held

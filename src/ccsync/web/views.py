@@ -13,7 +13,7 @@ from typing import Any
 from ccsync.connectors.constantcontact.settings import CCConfig
 from ccsync.engine.config import ConnectorConfig, load_config
 from ccsync.engine.result import empty_counts
-from ccsync.jobs.local import RunState
+from ccsync.jobs.backend import RunState
 from ccsync.runlog import aware_utc, shown_diff, source_module
 from ccsync.store.repos.rows import ConnectorRow, RunItemRow, RunRow
 from ccsync.web.templating import local_time

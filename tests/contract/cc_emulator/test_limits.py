@@ -37,6 +37,21 @@ def test_limit_is_per_application_across_accounts_and_control_is_exempt(cc: CC) 
     assert counts["by_endpoint"]["GET /v3/contacts"] == 3
 
 
+def test_counters_by_key_show_admitted_throttled_and_the_peak_second(cc: CC) -> None:
+    """Control API: per application, calls admitted and refused and the busiest second."""
+    cc.clock(freeze=True)
+    cc.config(rate_limit=2)
+    codes = [cc.api("GET", "/contacts").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    cc.clock(advance=1.5)
+    assert cc.api("GET", "/contacts").status_code == 200
+    by_key = cc.ctl("GET", "/counters")["by_key"]
+    assert list(by_key.values()) == [
+        {"admitted": 3, "throttled": 1, "quota_exceeded": 0, "peak_per_second": 2}
+    ]
+    assert cc.ctl("DELETE", "/counters")["by_key"] == {}
+
+
 def test_daily_quota_resets_at_utc_midnight(cc: CC) -> None:
     """§5.1: the daily quota counts per UTC calendar day and resets at 00:00 UTC."""
     cc.clock(set="2026-03-01T23:59:50+00:00", freeze=True)

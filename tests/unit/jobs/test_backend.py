@@ -9,6 +9,7 @@ from typing import Any
 from ccsync.engine.result import RunResult
 from ccsync.jobs.backend import ForegroundBackend, JobBackend
 from ccsync.jobs.local import LocalBackend
+from ccsync.jobs.queue import ProcrastinateBackend
 from ccsync.settings import get_settings
 
 
@@ -100,7 +101,7 @@ def test_both_backends_offer_everything_the_protocol_names() -> None:
     assert names == {"enqueue_sync", "run_now", "preview", "resolve_held", "discard_first_run"}
     for name in names:
         wanted = list(inspect.signature(getattr(JobBackend, name)).parameters.items())
-        for backend in (ForegroundBackend, LocalBackend):
+        for backend in (ForegroundBackend, LocalBackend, ProcrastinateBackend):
             got = list(inspect.signature(getattr(backend, name)).parameters.items())
             assert [(k, p.kind, p.default) for k, p in got] == [
                 (k, p.kind, p.default) for k, p in wanted

@@ -68,6 +68,8 @@ class ConstantContactConnector:
         budget: the daily budget shared by every connector of the application (in-process
             counter when None).
         limiter_path: SQLite file of the shared limiter (in-process when None).
+        limiter_url: PostgreSQL database (libpq URL) of the limiter shared by every machine
+            (wins over ``limiter_path``).
         rate: mean requests per second (CC allows 4).
         daily_quota: calls a UTC day the application may make.
         http: the HTTP client to use (one is created when None).
@@ -86,6 +88,7 @@ class ConstantContactConnector:
         *,
         budget: DailyBudget | None = None,
         limiter_path: Path | None = None,
+        limiter_url: str | None = None,
         rate: float = 3.8,
         daily_quota: int = 10000,
         http: httpx2.Client | None = None,
@@ -101,8 +104,8 @@ class ConstantContactConnector:
         self._http = http or httpx2.Client(timeout=60)
         self._attach_hooks(trace)
         self._limiters = (
-            api_limiter(settings.client_id, rate, limiter_path),
-            token_limiter(settings.client_id, limiter_path),
+            api_limiter(settings.client_id, rate, limiter_path, limiter_url),
+            token_limiter(settings.client_id, limiter_path, limiter_url),
         )
         self.tokens = TokenManager(
             settings, tokens, self._http, self._limiters[1], self._clock,

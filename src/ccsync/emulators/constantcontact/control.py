@@ -87,8 +87,10 @@ async def set_clock(request: Request) -> dict[str, object]:
 
 @router.get("/counters")
 def get_counters(request: Request) -> dict[str, object]:
-    """Requests to ``/v3`` and ``/oauth2`` per endpoint (429s included)."""
-    return runtime(request).counters.snapshot()
+    """Requests to ``/v3`` and ``/oauth2`` per endpoint (429s included), and per application
+    (``by_key``: admitted, throttled, quota_exceeded, peak_per_second)."""
+    rt = runtime(request)
+    return {**rt.counters.snapshot(), "by_key": rt.by_key.snapshot()}
 
 
 @router.delete("/counters")
@@ -96,7 +98,8 @@ def clear_counters(request: Request) -> dict[str, object]:
     """Reset the counters to zero."""
     rt = runtime(request)
     rt.counters.clear()
-    return rt.counters.snapshot()
+    rt.by_key.clear()
+    return {**rt.counters.snapshot(), "by_key": rt.by_key.snapshot()}
 
 
 @router.post("/faults")

@@ -7,7 +7,7 @@ tests can move through windows and days with ``/_emulator/clock``.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, deque
 
 from pyrate_limiter import InMemoryBucket, Rate, RateItem
 
@@ -103,3 +103,50 @@ class CallCounters:
         """Reset to zero."""
         with self._lock:
             self._counts.clear()
+
+
+class KeyCounters:
+    """Per application (client id): calls admitted, refused by the 1-second window
+    (``throttled``) or by the daily quota, and the most calls admitted in any 1-second window
+    (``peak_per_second``, on the emulator clock) — what proves that several clients together
+    kept to the limit."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[str, Counter[str]] = {}
+        self._recent: dict[str, deque[float]] = {}
+        self._peak: Counter[str] = Counter()
+
+    def record(self, key: str, outcome: str) -> None:
+        """Count one ``/v3`` call of ``key``: ``admitted``, ``throttled`` or ``quota_exceeded``."""
+        now = self._clock.monotonic()
+        with self._lock:
+            self._counts.setdefault(key, Counter())[outcome] += 1
+            if outcome != "admitted":
+                return
+            recent = self._recent.setdefault(key, deque())
+            recent.append(now)
+            while recent and recent[0] <= now - 1.0:
+                recent.popleft()
+            self._peak[key] = max(self._peak[key], len(recent))
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """``{client_id: {"admitted", "throttled", "quota_exceeded", "peak_per_second"}}``."""
+        with self._lock:
+            return {
+                key: {
+                    "admitted": counts["admitted"],
+                    "throttled": counts["throttled"],
+                    "quota_exceeded": counts["quota_exceeded"],
+                    "peak_per_second": self._peak[key],
+                }
+                for key, counts in self._counts.items()
+            }
+
+    def clear(self) -> None:
+        """Reset to zero."""
+        with self._lock:
+            self._counts.clear()
+            self._recent.clear()
+            self._peak.clear()

@@ -16,6 +16,7 @@ from ccsync.emulators.constantcontact.limits import (
     THROTTLED,
     CallCounters,
     DailyQuota,
+    KeyCounters,
     SlidingWindow,
 )
 from ccsync.emulators.constantcontact.state import Account, EmulatorState, Record
@@ -59,6 +60,7 @@ class Runtime:
     quota: DailyQuota
     counters: CallCounters
     faults: FaultInjector
+    by_key: KeyCounters
 
     @classmethod
     def create(cls, state: EmulatorState) -> Runtime:
@@ -71,6 +73,7 @@ class Runtime:
             quota=DailyQuota(state.clock, config.daily_quota),
             counters=CallCounters(),
             faults=FaultInjector(),
+            by_key=KeyCounters(state.clock),
         )
 
     def sync_limits(self) -> None:
@@ -141,9 +144,12 @@ def _context(request: Request, any_of: set[str]) -> Ctx:
 
 def _limit(rt: Runtime, client_id: str) -> None:
     if not rt.quota.admit(client_id):
+        rt.by_key.record(client_id, "quota_exceeded")
         raise ApiError(429, QUOTA_EXCEEDED)
     if not rt.window.admit(client_id):
+        rt.by_key.record(client_id, "throttled")
         raise ApiError(429, THROTTLED)
+    rt.by_key.record(client_id, "admitted")
 
 
 async def json_body(request: Request) -> Any:

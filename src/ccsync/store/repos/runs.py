@@ -181,6 +181,32 @@ def list_runs(
     return [to_row(RunRow, run) for run in session.scalars(stmt)]
 
 
+def last_run_starts(
+    session: Session, except_triggers: tuple[str, ...] = ("preview", "discard_held")
+) -> dict[int, datetime]:
+    """Connector id → start of its newest run (runs of ``except_triggers`` left out): what the
+    queue's periodic tick measures a connector's Background Sync Frequency from."""
+    stmt = (
+        select(Run.connector_id, func.max(Run.started_at))
+        .where(Run.trigger.not_in(except_triggers))
+        .group_by(Run.connector_id)
+    )
+    return {cid: started for cid, started in session.execute(stmt) if started is not None}
+
+
+def calls_since(session: Session, since: datetime) -> dict[int, dict[str, int]]:
+    """Connector id → remote calls per side (``crm``, ``cc``) of its runs started since
+    ``since`` (what ``ccsync budget`` and ``/metrics`` show as today's calls)."""
+    out: dict[int, dict[str, int]] = {}
+    stmt = select(Run.connector_id, Run.calls).where(Run.started_at >= since)
+    for cid, calls in session.execute(stmt):
+        totals = out.setdefault(cid, {"crm": 0, "cc": 0})
+        for side in totals:
+            value = (calls or {}).get(side)
+            totals[side] += value if isinstance(value, int) else 0
+    return out
+
+
 def latest_run(
     session: Session, connector_id: int, *, except_trigger: str | None = None
 ) -> RunRow | None:

@@ -39,7 +39,8 @@ def metrics(request: Request) -> Response:
         raise HTTPException(
             401, "Send the metrics token as a Bearer token.", {"www-authenticate": "Bearer"}
         )
-    body = render_metrics(get_ctx(request).sessions)
+    ctx = get_ctx(request)
+    body = render_metrics(ctx.sessions, ctx.settings.worker_stalled_s)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
